@@ -1,0 +1,1 @@
+"""Brevo, the destination: contacts, lists, imports (and, as they land, events, companies, deals)."""

@@ -1,0 +1,1 @@
+"""Pipedrive CRM: persons (and, as they land, deals, organizations, activities, leads)."""

@@ -1,0 +1,75 @@
+"""The `connectors.pipedrive` block of tajo.yaml, in the shape the Pipedrive connector docs write it."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+
+from connectors.core.settings import StrictModel
+
+#: The person mapping used when the config gives none: the docs' own example, minus fields that
+#: need related records.
+DEFAULT_PERSON_MAPPING: dict[str, str] = {
+    "email": "email",
+    "name": "FULLNAME",
+    "first_name": "FIRSTNAME",
+    "last_name": "LASTNAME",
+    "phone": "SMS",
+    "org_id.name": "COMPANY",
+}
+
+
+class PipedriveSync(StrictModel):
+    """Which resources to sync (`sync: {persons: true, ...}`)."""
+
+    persons: bool = True
+    deals: bool = False
+    organizations: bool = False
+    activities: bool = False
+    leads: bool = False
+
+
+class PipedriveWebhookRule(StrictModel):
+    """One `webhooks:` entry: a vendor change and the Brevo event it becomes."""
+
+    event_action: str
+    event_object: str
+    brevo_event: str
+
+
+class ScheduleSettings(StrictModel):
+    """When beat runs each mode: crontab strings ("*/5 * * * *") or intervals ("15m", "30s")."""
+
+    incremental: str | None = None
+    full: str | None = None
+
+
+class PipedriveSettings(StrictModel):
+    enabled: bool = True
+    api_token: SecretStr | None = None
+    company_domain: str | None = None
+    #: Always overridable (sandbox, proxies). Default: the company domain's own host.
+    base_url: str | None = None
+    sync: PipedriveSync = PipedriveSync()
+    lists: dict[str, int] = Field(default_factory=dict)
+    person_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PERSON_MAPPING))
+    deal_stage_mapping: dict[int | str, int] = Field(default_factory=dict)
+    webhooks: list[PipedriveWebhookRule] = Field(default_factory=list)
+    #: Pipedrive's v2 list endpoints accept at most 500 items a page.
+    page_size: int = Field(default=500, ge=1, le=500)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    schedule: ScheduleSettings = ScheduleSettings()
+
+    @model_validator(mode="after")
+    def _needs_a_token_when_enabled(self) -> PipedriveSettings:
+        if self.enabled and (self.api_token is None or not self.api_token.get_secret_value()):
+            raise ValueError("api_token is required when the connector is enabled")
+        return self
+
+    @property
+    def effective_base_url(self) -> str:
+        """Where requests go: the override, else the company's own domain, else the shared host."""
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        if self.company_domain:
+            return f"https://{self.company_domain}.pipedrive.com"
+        return "https://api.pipedrive.com"
