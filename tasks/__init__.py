@@ -1,0 +1,1 @@
+"""Thin Celery tasks (orchestration only), with the job ledger, cursors and staged writes."""

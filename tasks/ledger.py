@@ -1,0 +1,56 @@
+"""The write ledger: skip what Brevo already holds, remember what it accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tasks.models import LedgerEntry, StagedWrite, utcnow
+from tasks.sql import upsert_statement
+
+
+def known_hashes(
+    session: Session, connector: str, resource: str, target: str, external_ids: Sequence[str]
+) -> dict[str, str]:
+    """The hash Brevo last accepted for each of these external ids (absent: never written)."""
+    if not external_ids:
+        return {}
+    rows = session.execute(
+        select(LedgerEntry.external_id, LedgerEntry.content_hash).where(
+            LedgerEntry.connector == connector,
+            LedgerEntry.resource == resource,
+            LedgerEntry.target == target,
+            LedgerEntry.external_id.in_(list(external_ids)),
+        )
+    )
+    return {external_id: content_hash for external_id, content_hash in rows}
+
+
+def remember(session: Session, writes: Iterable[StagedWrite]) -> None:
+    """Record accepted writes; a later identical record is then skipped as unchanged."""
+    values = [
+        {
+            "connector": w.connector,
+            "resource": w.resource,
+            "external_id": w.external_id,
+            "target": w.target,
+            "content_hash": w.content_hash,
+            "mapping_version": w.mapping_version,
+            "written_at": utcnow(),
+        }
+        for w in writes
+    ]
+    if not values:
+        return
+    stmt = upsert_statement(session, LedgerEntry).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["connector", "resource", "external_id", "target"],
+        set_={
+            "content_hash": stmt.excluded.content_hash,
+            "mapping_version": stmt.excluded.mapping_version,
+            "written_at": stmt.excluded.written_at,
+        },
+    )
+    session.execute(stmt)

@@ -1,0 +1,78 @@
+"""The Celery app (`celery -A workers ...`): broker, queues, routes, reliability defaults.
+
+JSON only (task arguments are ids, cursors and mapped payloads, never objects or secrets);
+acks_late + reject_on_worker_lost + prefetch 1 so a killed worker's task is redelivered, not lost.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from sqlalchemy.orm import Session
+
+from tasks import runtime
+from workers import db, embedded
+from workers.config import ConfigCache
+from workers.routing import declared_queues, route_task
+from workers.schedule import beat_schedule
+from workers.settings import Settings, get_settings
+
+TASK_MODULES = ["tasks.sync", "tasks.brevo", "tasks.parking"]
+
+
+def broker_url(settings: Settings) -> str:
+    if settings.broker_url:
+        return settings.broker_url
+    embedded.ensure_embedded_redis(settings.var_path)
+    return embedded.broker_url_for(settings.var_path)
+
+
+def install_runtime(settings: Settings) -> ConfigCache:
+    url = settings.effective_database_url()
+    cache = ConfigCache(settings.config)
+
+    def new_session() -> Session:
+        return Session(db.get_engine(url), expire_on_commit=False)
+
+    runtime.install(runtime.Runtime(new_session=new_session, config=cache.get))
+    return cache
+
+
+def create_app(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    url = broker_url(settings)
+    config_cache = install_runtime(settings)
+    app = Celery("tajo", broker=url, backend=url, include=TASK_MODULES)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_queues=declared_queues(),
+        task_default_queue="sync.control",
+        task_routes=(route_task,),
+        task_send_sent_event=True,
+        worker_send_task_events=True,
+        task_track_started=True,
+        result_expires=24 * 3600,
+        result_extended=True,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
+        result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        beat_schedule=beat_schedule(config_cache.get()),
+    )
+    return app
+
+
+_app: Celery | None = None
+
+
+def get_app() -> Celery:
+    """The process's app, built once."""
+    global _app
+    if _app is None:
+        _app = create_app()
+    return _app

@@ -1,0 +1,50 @@
+"""The effective plan `tajo config check` prints: what will sync where, secrets masked."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
+
+from connectors.config import TajoConfig
+from tasks.streams import SUPPORTED
+from workers.schedule import beat_schedule
+
+MASK = "********"
+
+
+def masked(value: Any) -> Any:
+    """A JSON-ready copy with every secret replaced by a mask (set) or null (unset)."""
+    if isinstance(value, SecretStr):
+        return MASK if value.get_secret_value() else None
+    if isinstance(value, BaseModel):
+        return masked(dict(value))
+    if isinstance(value, dict):
+        return {str(k): masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked(v) for v in value]
+    return value
+
+
+def effective_plan(config: TajoConfig) -> dict[str, Any]:
+    connectors: dict[str, Any] = {}
+    for name, settings in config.enabled_connectors().items():
+        dumped = masked(dict(settings))
+        dumped["base_url"] = settings.effective_base_url
+        dumped["streams"] = sorted(
+            r for r, on in settings.sync.model_dump().items() if on and (name, r) in SUPPORTED
+        )
+        dumped["not_yet_supported"] = sorted(
+            r for r, on in settings.sync.model_dump().items() if on and (name, r) not in SUPPORTED
+        )
+        connectors[name] = dumped
+    return {
+        "brevo": masked(dict(config.brevo)),
+        "connectors": connectors,
+        "schedule": sorted(beat_schedule(config)),
+    }
+
+
+def render(plan: dict[str, Any]) -> str:
+    return json.dumps(plan, indent=2, default=str, sort_keys=False)
