@@ -1,1 +1,1 @@
-"""Brevo, the destination: contacts, lists, imports (and, as they land, events, companies, deals)."""
+"""Brevo, the destination: contacts, lists, imports (later: events, companies, deals)."""

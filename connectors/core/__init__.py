@@ -1,1 +1,1 @@
-"""What every connector shares: the error taxonomy, the HTTP client, pages and rate-limit signals."""
+"""What every connector shares: errors, the HTTP client, pages and rate-limit signals."""

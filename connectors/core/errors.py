@@ -38,7 +38,7 @@ class ForbiddenError(SyncError):
 
 
 class RateLimitedError(SyncError):
-    """429, a body-level throttle or a spent budget: defer by `wait_seconds`; never an error retry."""
+    """429, a body-level throttle or a spent budget: defer by `wait_seconds`, never retry."""
 
     category = "rate_limited"
 
@@ -51,19 +51,17 @@ class RateLimitedError(SyncError):
 
 
 class VendorUnavailableError(SyncError):
-    """5xx, timeouts, connection resets: bounded exponential backoff with jitter, then dead letter."""
+    """5xx, timeouts, connection resets: bounded backoff with jitter, then dead letter."""
 
     category = "vendor_unavailable"
 
 
 class VendorValidationError(SyncError):
-    """The vendor (or Brevo) rejects our payload (400/422): no retry; dead letter with its message."""
+    """The vendor (or Brevo) rejects our payload (400/422): no retry; dead letter it."""
 
     category = "validation"
 
-    def __init__(
-        self, vendor: str, operation: str, detail: str, code: str | None = None
-    ) -> None:
+    def __init__(self, vendor: str, operation: str, detail: str, code: str | None = None) -> None:
         self.code = code
         super().__init__(vendor, operation, detail)
 

@@ -1,4 +1,4 @@
-"""The `connectors.pipedrive` block of tajo.yaml, in the shape the Pipedrive connector docs write it."""
+"""The `connectors.pipedrive` block of tajo.yaml, as the Pipedrive connector docs write it."""
 
 from __future__ import annotations
 

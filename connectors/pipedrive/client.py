@@ -1,0 +1,325 @@
+"""The Pipedrive API client: persons (v2, cursor paging) and person fields (v1, start/limit).
+
+The person shape every caller sees
+----------------------------------
+`list_persons` yields each person as Pipedrive's v2 record, unchanged, plus three presented keys:
+
+- `email`: the primary email's `value` (the first entry with `primary: true`, else the first
+  entry), or None when the person has none. v2 keeps every address in `emails`.
+- `phone`: the primary phone's `value`, chosen the same way from `phones`, or None.
+  Both are strings in a well-formed record; a malformed one (a number, say) is passed on as it
+  came, and `emails`/`phones` that are not lists give None, for the mapper to dead-letter.
+- `org_id`: `{"value": <org id>, "name": <org name or None>}` instead of v2's bare id, or None.
+  v2 dropped v1's embedded related objects, so the name is looked up in bulk (one
+  `GET /api/v2/organizations?ids=...` per 100 uncached ids per page) and kept in a small LRU per
+  client; a name may therefore be as old as the client. It restores the v1 shape that the docs'
+  mapping `org_id.name: COMPANY` reads.
+
+Everything else (`id`, `name`, `first_name`, `last_name`, `emails`, `phones`, `update_time`,
+`add_time`, `custom_fields`, ...) is exactly as Pipedrive sent it.
+https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide
+
+The token travels in the `x-api-token` header, never as the `api_token` query parameter the docs'
+curl examples use, so it cannot end up in access logs, URLs in errors or httpx's request log.
+The client never retries: Celery owns retries, and deferrals come from the errors it raises.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from connectors.core.errors import ConfigError, SyncError, VendorUnavailableError
+from connectors.core.http import (
+    HeaderAuth,
+    build_client,
+    decode_json,
+    error_fields,
+    error_for_status,
+    operation_of,
+    send,
+)
+from connectors.core.paging import chunked, high_water_mark, unique
+from connectors.core.ratelimit import RateLimitSignal
+from connectors.core.ratelimit import rate_limit_signal as read_rate_limit_headers
+from connectors.core.records import Page, Record
+from connectors.pipedrive.settings import PipedriveSettings
+from connectors.pipedrive.streams import stream_spec
+
+VENDOR = "pipedrive"
+
+#: Pipedrive's budget headers; `x-ratelimit-reset` is seconds until the window resets.
+#: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
+RATE_LIMIT_PREFIX = "x-ratelimit"
+RESET_HEADER = "x-ratelimit-reset"
+
+#: v2 list endpoints take at most 100 ids in `ids`.
+ORG_IDS_PER_CALL = 100
+#: Organizations whose names a client remembers; enough for the orgs of several pages.
+ORG_CACHE_SIZE = 2048
+#: v1 start/limit endpoints return at most 500 items a page.
+V1_PAGE_SIZE = 500
+
+
+def rate_limit_signal(response: httpx.Response) -> RateLimitSignal:
+    """Pipedrive's `x-ratelimit-*` and `Retry-After` headers, for the shared limiter."""
+    return read_rate_limit_headers(response.headers, prefix=RATE_LIMIT_PREFIX)
+
+
+def primary_value(entries: object) -> Any:
+    """The `value` of the first entry marked primary, else of the first entry; None if none.
+
+    A value that is not a string is returned as it came, so the mapper reports the type
+    mismatch instead of this client hiding it behind `str()`.
+    """
+    if not isinstance(entries, list):
+        return None
+    candidates = [e for e in entries if isinstance(e, dict) and e.get("value") not in (None, "")]
+    chosen = next((e for e in candidates if e.get("primary") is True), None)
+    if chosen is None and candidates:
+        chosen = candidates[0]
+    return None if chosen is None else chosen["value"]
+
+
+def org_id_of(person: Mapping[str, Any]) -> int | None:
+    """The person's organization id, from v2's bare int (or a v1-style {"value": id})."""
+    raw = person.get("org_id")
+    if isinstance(raw, dict):
+        raw = raw.get("value")
+    # bool is an int subclass; a boolean here is a malformed record, not org 1.
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def present_person(raw: Record, org_names: Mapping[int, str | None]) -> Record:
+    """One v2 person in the documented shape (see the module docstring)."""
+    person = dict(raw)
+    person["email"] = primary_value(raw.get("emails"))
+    person["phone"] = primary_value(raw.get("phones"))
+    org_id = org_id_of(raw)
+    person["org_id"] = None if org_id is None else {"value": org_id, "name": org_names.get(org_id)}
+    return person
+
+
+class _OrgNameCache:
+    """A small LRU of organization id -> name (None: Pipedrive returned no such org)."""
+
+    def __init__(self, max_size: int) -> None:
+        self._max_size = max_size
+        self._names: OrderedDict[int, str | None] = OrderedDict()
+
+    def __contains__(self, org_id: object) -> bool:
+        return org_id in self._names
+
+    def get(self, org_id: int) -> str | None:
+        self._names.move_to_end(org_id)
+        return self._names[org_id]
+
+    def put(self, org_id: int, name: str | None) -> None:
+        self._names[org_id] = name
+        self._names.move_to_end(org_id)
+        while len(self._names) > self._max_size:
+            self._names.popitem(last=False)
+
+
+class PipedriveClient:
+    """Reads from one Pipedrive account. Use as a context manager, or call `close()`."""
+
+    def __init__(
+        self,
+        settings: PipedriveSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        org_cache_size: int = ORG_CACHE_SIZE,
+    ) -> None:
+        if settings.api_token is None or not settings.api_token.get_secret_value():
+            raise ConfigError("connectors.pipedrive.api_token", "is required to call Pipedrive")
+        self._settings = settings
+        self._orgs = _OrgNameCache(org_cache_size)
+        self._http = build_client(
+            vendor=VENDOR,
+            base_url=settings.effective_base_url,
+            auth=HeaderAuth("x-api-token", settings.api_token),
+            timeout_seconds=settings.timeout_seconds,
+            headers={"accept": "application/json"},
+            transport=transport,
+        )
+
+    # -- persons -----------------------------------------------------------------------------
+
+    def list_persons(
+        self, cursor: str | None, *, updated_since: str | None = None, limit: int | None = None
+    ) -> Page:
+        """One page of persons, oldest change first; `next_cursor` None means the last page.
+
+        `updated_since` (RFC 3339, inclusive) is the previous run's high-water mark; `limit`
+        defaults to the configured page size.
+        """
+        spec = stream_spec("persons")
+        size = self._settings.page_size if limit is None else limit
+        if not 1 <= size <= spec.max_page_size:
+            raise ValueError(f"limit must be between 1 and {spec.max_page_size}")
+        params: dict[str, str | int] = {
+            "limit": size,
+            "sort_by": spec.cursor_field,
+            "sort_direction": "asc",
+        }
+        if cursor:
+            params["cursor"] = cursor
+        if updated_since:
+            params["updated_since"] = updated_since
+        response, body = self._get("list_persons", spec.endpoint, params)
+        raw_records = _records(body, operation="list_persons")
+        org_names = self._org_names(org_id_of(r) for r in raw_records)
+        records = [present_person(r, org_names) for r in raw_records]
+        return Page(
+            records=records,
+            next_cursor=_next_cursor(body, operation="list_persons"),
+            high_water=high_water_mark(records, spec.cursor_field),
+            info={"rate_limit": asdict(rate_limit_signal(response))},
+        )
+
+    def _org_names(self, org_ids: Iterable[int | None]) -> dict[int, str | None]:
+        """Names for every id on a page: cached ones free, the rest in calls of 100 ids."""
+        names: dict[int, str | None] = {}
+        missing: list[int] = []
+        for org_id in unique(i for i in org_ids if i is not None):
+            if org_id in self._orgs:
+                names[org_id] = self._orgs.get(org_id)
+            else:
+                missing.append(org_id)
+        for chunk in chunked(missing, ORG_IDS_PER_CALL):
+            params: dict[str, str | int] = {
+                "ids": ",".join(str(i) for i in chunk),
+                "limit": len(chunk),
+            }
+            _, body = self._get("resolve_organizations", "/api/v2/organizations", params)
+            found = {
+                org["id"]: org.get("name")
+                for org in _records(body, operation="resolve_organizations")
+                if isinstance(org.get("id"), int)
+            }
+            for org_id in chunk:
+                # An id Pipedrive did not return (deleted, or hidden from this user) is
+                # remembered as nameless so the next page does not ask again.
+                name = found.get(org_id)
+                names[org_id] = name if isinstance(name, str) else None
+                self._orgs.put(org_id, names[org_id])
+        return names
+
+    # -- fields ------------------------------------------------------------------------------
+
+    def person_fields(self, *, page_size: int = V1_PAGE_SIZE) -> list[dict[str, Any]]:
+        """Every person field (key hash, name, type, options), for custom-field resolution.
+
+        v1 pages with start/limit and says `more_items_in_collection`.
+        https://pipedrive.readme.io/docs/core-api-concepts-pagination
+        """
+        if not 1 <= page_size <= V1_PAGE_SIZE:
+            raise ValueError(f"page_size must be between 1 and {V1_PAGE_SIZE}")
+        fields: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            params: dict[str, str | int] = {"start": start, "limit": page_size}
+            _, body = self._get("person_fields", "/v1/personFields", params)
+            page = _records(body, operation="person_fields")
+            fields.extend(page)
+            pagination = (body.get("additional_data") or {}).get("pagination") or {}
+            if not pagination.get("more_items_in_collection") or not page:
+                return fields
+            next_start = pagination.get("next_start")
+            if not isinstance(next_start, int) or next_start <= start:
+                next_start = start + len(page)
+            start = next_start
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def classify(self, response: httpx.Response) -> SyncError | None:
+        """The error a response means, or None.
+
+        Beyond the status (429 waits for `Retry-After`, else `x-ratelimit-reset`), Pipedrive
+        can answer 200 with `success: false`; that is an error too. We cannot tell a passing
+        fault from a lasting one there, so it is VendorUnavailableError: bounded retries, then a
+        dead letter with Pipedrive's message.
+        """
+        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        if error is not None:
+            return error
+        try:
+            body = response.json()
+        except ValueError:
+            return VendorUnavailableError(
+                VENDOR, operation_of(response.request), "a 2xx body that is not JSON"
+            )
+        return _body_error(body, operation=operation_of(response.request))
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _get(
+        self, operation: str, path: str, params: Mapping[str, str | int]
+    ) -> tuple[httpx.Response, dict[str, Any]]:
+        """A GET whose errors are raised, and its JSON object body."""
+        response = send(self._http, "GET", path, vendor=VENDOR, operation=operation, params=params)
+        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        if error is not None:
+            raise error
+        body = decode_json(response, vendor=VENDOR, operation=operation)
+        if not isinstance(body, dict):
+            raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
+        body_error = _body_error(body, operation=operation)
+        if body_error is not None:
+            raise body_error
+        return response, body
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> PipedriveClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PipedriveClient(base_url={self._settings.effective_base_url!r})"
+
+
+# A body that is JSON but not the documented shape is, like malformed JSON, a vendor fault and
+# nothing our request could fix: VendorUnavailableError (bounded retries, then a dead letter)
+# rather than VendorValidationError, which means "the vendor refused our payload".
+
+
+def _body_error(body: object, *, operation: str) -> SyncError | None:
+    if isinstance(body, dict) and body.get("success") is False:
+        _, message = error_fields(body)
+        detail = "success: false" + (f": {message}" if message else "")
+        return VendorUnavailableError(VENDOR, operation, detail)
+    return None
+
+
+def _records(body: Mapping[str, Any], *, operation: str) -> list[Record]:
+    data = body.get("data")
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise VendorUnavailableError(VENDOR, operation, "`data` is not a list of objects")
+    return data
+
+
+def _next_cursor(body: Mapping[str, Any], *, operation: str) -> str | None:
+    additional = body.get("additional_data") or {}
+    if not isinstance(additional, dict):
+        raise VendorUnavailableError(VENDOR, operation, "`additional_data` is not an object")
+    cursor = additional.get("next_cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise VendorUnavailableError(VENDOR, operation, "`next_cursor` is not a string")
+    return cursor or None
