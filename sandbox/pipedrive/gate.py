@@ -1,0 +1,94 @@
+"""What every Pipedrive API request passes before its handler: failures, auth, rate limit, log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from sandbox.common.failures import MALFORMED, SLOW, Failure
+from sandbox.common.ratelimit import WindowVerdict
+from sandbox.pipedrive.errors import pipedrive_error
+from sandbox.pipedrive.fake import PipedriveFake
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    #: share of records to corrupt in this response (the "malformed" failure switch)
+    malformed_share: float = 0.0
+
+
+Handler = Callable[[Request, CallContext], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def token_of(request: Request) -> str | None:
+    """Pipedrive takes the API token as `x-api-token`, `?api_token=` or an OAuth bearer token."""
+    header = request.headers.get("x-api-token")
+    if header:
+        return header
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("bearer "):
+        return authorization[len("bearer ") :].strip()
+    return request.query_params.get("api_token")
+
+
+def rate_limit_headers(verdict: WindowVerdict | None) -> dict[str, str]:
+    # https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
+    if verdict is None:
+        return {}
+    return {
+        "x-ratelimit-limit": str(verdict.limit),
+        "x-ratelimit-remaining": str(verdict.remaining),
+        "x-ratelimit-reset": str(verdict.reset_seconds),
+    }
+
+
+def guarded(fake: PipedriveFake, route: str, handler: Handler) -> Endpoint:
+    """Wrap a handler so the request is checked, counted and answered like Pipedrive would."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            response = await _through_gate(fake, request, handler)
+        except Exception:
+            logger.exception("pipedrive sandbox handler failed on %s", route)
+            response = pipedrive_error(500)
+        fake.log.record(request.method, request.url.path, route, response.status_code)
+        return response
+
+    return endpoint
+
+
+async def _through_gate(fake: PipedriveFake, request: Request, handler: Handler) -> Response:
+    failure = fake.failures.next_failure(request.url.path)
+    if failure is not None and failure.mode == SLOW:
+        await asyncio.sleep(failure.delay_seconds)
+        failure = None
+    if failure is not None and failure.status == 401:
+        return pipedrive_error(401)
+    token = token_of(request)
+    if token is None or not fake.accepts(token):
+        return pipedrive_error(401)
+    if failure is not None and failure.status == 429:
+        return pipedrive_error(429, headers=rate_limit_headers(fake.rate_limit.exhausted(token)))
+    verdict = fake.rate_limit.take(token)
+    headers = rate_limit_headers(verdict)
+    if verdict is not None and not verdict.allowed:
+        return pipedrive_error(429, headers=headers)
+    if failure is not None and failure.status is not None:
+        return pipedrive_error(failure.status, headers=headers)
+    response = await handler(request, _context(failure))
+    response.headers.update(headers)
+    return response
+
+
+def _context(failure: Failure | None) -> CallContext:
+    if failure is not None and failure.mode == MALFORMED:
+        return CallContext(malformed_share=failure.record_fraction)
+    return CallContext()
