@@ -67,7 +67,7 @@ class Deferred(Exception):
 
 
 def backoff_seconds(retries: int, *, cap: float = BACKOFF_CAP_SECONDS) -> float:
-    """Exponential backoff with full jitter: spreads retries of many workers apart."""
+    """Exponential backoff with jitter: spreads the retries of many workers apart."""
     ceiling = min(cap, 2.0 ** (retries + 1))
     return random.uniform(ceiling / 2, ceiling)
 
@@ -87,6 +87,7 @@ class PolicyTask(Task):
 
     abstract = True
     max_retries = MAX_ERROR_RETRIES
+    backoff_cap: float = BACKOFF_CAP_SECONDS
     # Expected outcomes: Celery logs them without a traceback.
     throws = (*FATAL_ERRORS, RateLimitedError)
     give_up: GiveUp | None = None
@@ -107,7 +108,7 @@ class PolicyTask(Task):
                 if self.request.retries >= self.max_retries:
                     self._give_up(exc, kwargs)
                     raise
-                countdown = backoff_seconds(self.request.retries)
+                countdown = backoff_seconds(self.request.retries, cap=self.backoff_cap)
                 log.warning(
                     "%s: %s, retry %d in %.1fs",
                     self.name,

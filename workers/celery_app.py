@@ -10,6 +10,7 @@ from celery import Celery
 from sqlalchemy.orm import Session
 
 from tasks import runtime
+from tasks.policy import PolicyTask
 from workers import db, embedded
 from workers.config import ConfigCache
 from workers.routing import declared_queues, route_task
@@ -34,6 +35,8 @@ def install_runtime(settings: Settings) -> ConfigCache:
         return Session(db.get_engine(url), expire_on_commit=False)
 
     runtime.install(runtime.Runtime(new_session=new_session, config=cache.get))
+    PolicyTask.max_retries = settings.max_error_retries
+    PolicyTask.backoff_cap = settings.retry_backoff_cap_seconds
     return cache
 
 

@@ -150,3 +150,7 @@ def _check_config() -> None:
     except ConfigError as exc:
         fail(f"config {settings.config}: {exc}")
         sys.exit(EXIT_CONFIG)
+
+
+if __name__ == "__main__":
+    main()

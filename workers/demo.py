@@ -19,7 +19,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
+from pydantic import SecretStr
 
+from connectors.brevo.client import BrevoClient
+from connectors.brevo.settings import BrevoSettings
 from workers import embedded
 from workers.follow import JobOutcome, follow, start_sync
 from workers.output import console, fail, table
@@ -82,6 +85,15 @@ def start_sandbox(
         target=_drain, args=(process.stdout, logs / "sandbox.log"), daemon=True
     ).start()
     return process, urls
+
+
+def prepare_brevo_account(brevo_url: str, api_key: str) -> None:
+    """Create the attributes the demo mapping writes, as a Brevo account would already have them
+    (Brevo silently drops attributes it does not know)."""
+    settings = BrevoSettings(api_key=SecretStr(api_key), base_url=brevo_url)
+    with BrevoClient(settings) as client:
+        for name in sorted(set(DEMO_MAPPING.values()) - {"email"}):
+            client.create_attribute(name)
 
 
 def wait_for_http(url: str, auth: tuple[str, str] | None = None, timeout: float = 60.0) -> None:
@@ -162,6 +174,7 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
         console.print("[bold]2/5[/] sandbox: starting the fake Pipedrive and Brevo")
         sandbox_process, urls = start_sandbox(records, seed, logs, env)
         (var / "tajo.yaml").write_text(demo_config(urls), encoding="utf-8")
+        prepare_brevo_account(urls["brevo"], env["BREVO_API_KEY"])
         app = get_app()
         console.print("[bold]3/5[/] workers: starting a worker, beat and Flower")
         children.append(Child("worker", worker_command(concurrency=2), logs / "worker.log", env))

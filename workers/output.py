@@ -9,7 +9,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+#: Piped output (logs, scripts, tests) gets wide lines instead of columns squeezed to 80.
+PIPED_WIDTH = 200
 console = Console()
+if not console.is_terminal:
+    console = Console(width=PIPED_WIDTH)
 errors = Console(stderr=True)
 
 

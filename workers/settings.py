@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     #: Seconds an unacknowledged message stays invisible before Redis hands it to another worker.
     #: It must exceed the longest task plus the longest deferral countdown (see tasks.policy).
     visibility_timeout: int = 7200
+    #: Error retries (5xx, timeouts) before a task gives up, and the longest backoff between them.
+    max_error_retries: int = 6
+    retry_backoff_cap_seconds: float = 120.0
 
     @property
     def embedded(self) -> bool:

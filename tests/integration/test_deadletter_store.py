@@ -1,50 +1,27 @@
-"""The dead-letter store against real databases: SQLite always, Postgres when
-TAJO_TEST_DATABASE_URL is set (each test gets its own schema, dropped afterwards)."""
+"""The dead-letter store against a real, migrated database (Postgres in CI, SQLite otherwise)."""
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
-from deadletter.models import Base, DeadLetter
+from deadletter.models import DeadLetter
 from deadletter.store import DeadLetterNotFound, DeadLetterStore
 from mapping import Reason
 
-POSTGRES_URL = os.environ.get("TAJO_TEST_DATABASE_URL", "")
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = create_engine(f"sqlite:///{tmp_path / 'deadletters.db'}")
-        Base.metadata.create_all(engine)
-        yield engine
-        engine.dispose()
-        return
-    if not POSTGRES_URL:
-        pytest.skip("TAJO_TEST_DATABASE_URL is not set")
-    schema = f"test_deadletters_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        Base.metadata.create_all(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """The migrated test database: Postgres when TAJO_TEST_DATABASE_URL is set, else SQLite."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

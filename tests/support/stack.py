@@ -45,6 +45,7 @@ class Stack:
     database_url: str
     config_path: Path
     children: list[Child] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -57,6 +58,7 @@ class Stack:
             "PIPEDRIVE_API_TOKEN": PIPEDRIVE_TOKEN,
             "BREVO_API_KEY": BREVO_KEY,
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
 
     def start_worker(self, name: str = "w1", concurrency: int = 2) -> Child:

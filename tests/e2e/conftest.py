@@ -1,0 +1,48 @@
+"""End-to-end fixtures: the sandbox in this process, Tajo's Celery processes as real children."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.server import SandboxHandle, start_sandbox
+from tests.support.stack import BREVO_KEY, PIPEDRIVE_TOKEN, Stack, write_config
+
+pytestmark = pytest.mark.e2e
+
+StackFactory = Callable[..., tuple[Stack, SandboxHandle]]
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[StackFactory]:
+    """Build a sandbox with `records` persons and a stack configured against it."""
+    started: list[tuple[Stack, SandboxHandle]] = []
+
+    def factory(
+        records: int = 200,
+        *,
+        pipedrive_token: str = PIPEDRIVE_TOKEN,
+        sandbox_options: dict[str, Any] | None = None,
+        **pipedrive: Any,
+    ) -> tuple[Stack, SandboxHandle]:
+        sandbox = start_sandbox(
+            records=records,
+            seed=11,
+            pipedrive_token=pipedrive_token,
+            brevo_api_key=BREVO_KEY,
+            **(sandbox_options or {}),
+        )
+        config = write_config(tmp_path / "tajo.yaml", sandbox.urls, **pipedrive)
+        stack = Stack(tmp_path, broker_url, database_url, config)
+        started.append((stack, sandbox))
+        return stack, sandbox
+
+    yield factory
+    for stack, sandbox in started:
+        stack.stop()
+        off_spec = sandbox.brevo.off_spec
+        sandbox.stop()
+        assert off_spec == [], f"requests Brevo would refuse as off-spec: {off_spec[:3]}"
