@@ -7,11 +7,10 @@ from typing import Any
 
 from celery import shared_task
 
-from connectors.core.errors import AuthError, ForbiddenError
 from tasks import clients, jobs, ledger, staging
 from tasks.models import BrevoImport, StagedWrite
 from tasks.parking import park
-from tasks.policy import Deferred, PolicyTask, error_category
+from tasks.policy import Deferred, PolicyTask, describe, error_category
 from tasks.runtime import config, transaction
 
 #: Seconds between polls of an import's process; GET /processes sits in Brevo's 100-per-hour
@@ -75,12 +74,14 @@ def _import_failed(exc: BaseException, kwargs: Mapping[str, Any]) -> None:
         imp = session.get(BrevoImport, import_id)
         if imp is None:
             return
-        if isinstance(exc, (AuthError, ForbiddenError)):
-            jobs.fail(session, imp.job_id, error_category(exc), str(exc))
+        category = error_category(exc)
+        if category not in ("validation", "vendor_unavailable", "infrastructure"):
+            # Auth, permission or a bug: the rows stay claimed for a later run, the job fails.
+            jobs.fail(session, imp.job_id, category, describe(exc))
             return
-        reason = "brevo_rejected" if error_category(exc) == "validation" else "retries_exhausted"
+        reason = "brevo_rejected" if category == "validation" else "retries_exhausted"
         rows = staging.abandon(session, imp.id)
-        _park_rows(rows, imp.job_id, reason, str(exc))
+        _park_rows(rows, imp.job_id, reason, describe(exc))
 
 
 def _park_rows(rows: list[StagedWrite], job_id: int, reason: str, message: str) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from tasks import jobs, ledger, runtime, staging, streams
 from tasks.pages import MappedPage, map_page
-from tasks.policy import error_category
+from tasks.policy import describe, error_category
 from tasks.runtime import transaction
 
 #: Dead letters a page enqueues as one task each: Flower then lists each with its reason.
@@ -53,4 +53,4 @@ def fail_job(exc: BaseException, kwargs: Mapping[str, Any]) -> None:
     if not isinstance(job_id, int):
         return
     with transaction() as session:
-        jobs.fail(session, job_id, error_category(exc), str(exc))
+        jobs.fail(session, job_id, error_category(exc), describe(exc))

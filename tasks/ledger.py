@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tasks.models import LedgerEntry, StagedWrite, utcnow
-from tasks.sql import upsert_statement
+from tasks.sql import ROWS_PER_STATEMENT, upsert_statement
 
 
 def known_hashes(
@@ -42,15 +42,17 @@ def remember(session: Session, writes: Iterable[StagedWrite]) -> None:
         }
         for w in writes
     ]
-    if not values:
-        return
-    stmt = upsert_statement(session, LedgerEntry).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["connector", "resource", "external_id", "target"],
-        set_={
-            "content_hash": stmt.excluded.content_hash,
-            "mapping_version": stmt.excluded.mapping_version,
-            "written_at": stmt.excluded.written_at,
-        },
-    )
-    session.execute(stmt)
+    # Postgres takes at most 65,535 bind parameters per statement; an import holds 10,000 rows.
+    for start in range(0, len(values), ROWS_PER_STATEMENT):
+        stmt = upsert_statement(session, LedgerEntry).values(
+            values[start : start + ROWS_PER_STATEMENT]
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["connector", "resource", "external_id", "target"],
+            set_={
+                "content_hash": stmt.excluded.content_hash,
+                "mapping_version": stmt.excluded.mapping_version,
+                "written_at": stmt.excluded.written_at,
+            },
+        )
+        session.execute(stmt)

@@ -19,7 +19,7 @@ from typing import Any
 import redis
 import sqlalchemy.exc
 from celery import Task
-from celery.exceptions import Ignore
+from celery.exceptions import Ignore, TaskPredicate
 
 from connectors.core.errors import (
     AuthError,
@@ -82,6 +82,15 @@ def error_category(exc: BaseException) -> str:
     return "internal"
 
 
+def describe(exc: BaseException) -> str:
+    """One line for operators: our errors say what they are; foreign ones (a database error, a
+    bug) give their type and first line only, since their full text can quote whole payloads."""
+    if isinstance(exc, (SyncError, ConfigError)):
+        return str(exc)
+    first_line = (str(exc).splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line[:300]}"
+
+
 class PolicyTask(Task):
     """Base of every Tajo task. Set `give_up` (a staticmethod) to react when a task stops trying."""
 
@@ -118,6 +127,12 @@ class PolicyTask(Task):
                 )
                 raise self.retry(exc=exc, countdown=countdown) from None
             except FATAL_ERRORS as exc:
+                self._give_up(exc, kwargs)
+                raise
+            except TaskPredicate:
+                raise  # Celery's own control flow (retry, ignore, reject)
+            except Exception as exc:
+                # A bug, not a vendor: no retry, but the job must not stay "running" forever.
                 self._give_up(exc, kwargs)
                 raise
 

@@ -130,3 +130,21 @@ def test_an_import_never_exceeds_its_byte_budget_and_keeps_one_list_set() -> Non
     with transaction() as session:
         left = session.scalars(select(StagedWrite).where(StagedWrite.status == "staged")).all()
     assert left == []
+
+
+def test_an_import_of_ten_thousand_rows_is_remembered_in_one_transaction() -> None:
+    # Postgres refuses statements with more than 65,535 bind parameters; the ledger must chunk.
+    with transaction() as session:
+        job_id = jobs.open_job(session, "pipedrive", "persons", "full").job_id
+        items = [_item(n) for n in range(10_000)]
+        for start in range(0, len(items), 500):
+            staging.stage(session, job_id, "pipedrive", "persons", items[start : start + 500])
+        claimed = staging.claim(session, job_id, max_rows=10_000, max_bytes=8 * 2**20)
+        assert claimed is not None
+        assert len(claimed.rows) == 10_000
+        ledger.remember(session, staging.complete(session, claimed.import_id))
+    with transaction() as session:
+        known = ledger.known_hashes(
+            session, "pipedrive", "persons", staging.CONTACT, ["pipedrive:persons:9999"]
+        )
+    assert known == {"pipedrive:persons:9999": "h9999"}
