@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from tasks.models import LedgerEntry, StagedWrite, utcnow
@@ -28,7 +29,7 @@ def known_hashes(
     return {external_id: content_hash for external_id, content_hash in rows}
 
 
-def remember(session: Session, writes: Iterable[StagedWrite]) -> None:
+def remember(session: Session, writes: Iterable[Row[Any] | StagedWrite]) -> None:
     """Record accepted writes; a later identical record is then skipped as unchanged."""
     values = [
         {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.orm import Session
 
 from tasks.models import BrevoImport, StagedWrite, utcnow
@@ -169,31 +169,37 @@ def mark_submitted(session: Session, import_id: int, process_id: int) -> None:
     )
 
 
-def complete(session: Session, import_id: int) -> list[StagedWrite]:
-    """Mark an import's rows written; returns them for the write ledger."""
+def _close(session: Session, import_id: int, import_status: str, row_status: str) -> None:
     session.execute(
         update(BrevoImport)
         .where(BrevoImport.id == import_id)
-        .values(status="done", finished_at=utcnow())
+        .values(status=import_status, finished_at=utcnow())
     )
     session.execute(
         update(StagedWrite)
         .where(StagedWrite.import_id == import_id, StagedWrite.status == "claimed")
-        .values(status="written")
+        .values(status=row_status)
     )
-    return list(session.scalars(select(StagedWrite).where(StagedWrite.import_id == import_id)))
+
+
+#: What the write ledger needs of a written row (not its payload: imports hold 10,000 rows).
+LEDGER_COLUMNS = (
+    StagedWrite.connector,
+    StagedWrite.resource,
+    StagedWrite.external_id,
+    StagedWrite.target,
+    StagedWrite.content_hash,
+    StagedWrite.mapping_version,
+)
+
+
+def complete(session: Session, import_id: int) -> list[Row[Any]]:
+    """Mark an import's rows written; returns their ledger facts."""
+    _close(session, import_id, "done", "written")
+    return list(session.execute(select(*LEDGER_COLUMNS).where(StagedWrite.import_id == import_id)))
 
 
 def abandon(session: Session, import_id: int) -> list[StagedWrite]:
     """An import Brevo will not take: its rows fail (the caller dead-letters them)."""
-    session.execute(
-        update(BrevoImport)
-        .where(BrevoImport.id == import_id)
-        .values(status="failed", finished_at=utcnow())
-    )
-    session.execute(
-        update(StagedWrite)
-        .where(StagedWrite.import_id == import_id, StagedWrite.status == "claimed")
-        .values(status="failed")
-    )
+    _close(session, import_id, "failed", "failed")
     return list(session.scalars(select(StagedWrite).where(StagedWrite.import_id == import_id)))

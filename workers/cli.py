@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 
 from connectors.core.errors import ConfigError
 from workers.output import console, fail
@@ -102,12 +103,21 @@ def connectors() -> None:
 def connectors_sync(name: str, resource: str, full: bool, no_wait: bool) -> None:
     """Enqueue a sync job and follow it with a progress bar."""
     from workers.celery_app import get_app
-    from workers.follow import follow, start_sync
+    from workers.follow import enqueue_sync, follow, start_sync
 
     _check_config()
-    answer = start_sync(get_app(), name, resource, "full" if full else "incremental")
+    mode = "full" if full else "incremental"
+    if no_wait:
+        result = enqueue_sync(get_app(), name, resource, mode)
+        console.print(f"enqueued sync.run {result.id} ({name} {resource} {mode})")
+        return
+    try:
+        answer = start_sync(get_app(), name, resource, mode)
+    except CeleryTimeoutError:
+        fail("no worker answered: is one consuming the sync.control queue?")
+        sys.exit(1)
     console.print(f"job {answer['job_id']}: {answer['status']}")
-    if no_wait or answer["status"] != "running":
+    if answer["status"] != "running":
         return
     outcome = follow(int(answer["job_id"]))
     console.print(f"job {outcome.job_id} {outcome.status}: {outcome.counts}")

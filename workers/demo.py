@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,8 @@ def prepare_brevo_account(brevo_url: str, api_key: str) -> None:
     (Brevo silently drops attributes it does not know)."""
     settings = BrevoSettings(api_key=SecretStr(api_key), base_url=brevo_url)
     with BrevoClient(settings) as client:
-        for name in sorted(set(DEMO_MAPPING.values()) - {"email"}):
+        existing = {attribute.get("name") for attribute in client.get_attributes()}
+        for name in sorted(set(DEMO_MAPPING.values()) - {"email"} - existing):
             client.create_attribute(name)
 
 
@@ -141,7 +143,13 @@ def summary(
     return ok, rows
 
 
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    # `docker stop`, `timeout` and service managers send SIGTERM: shut down as Ctrl-C would.
+    raise KeyboardInterrupt
+
+
 def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     var = Path(os.environ.get("TAJO_VAR_DIR", "var")).resolve() / "demo"
     if (var / embedded.SOCKET_NAME).exists():
         embedded.stop_embedded_redis(var)

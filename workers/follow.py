@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import Celery
+from celery.result import AsyncResult
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tasks import jobs
@@ -32,10 +33,15 @@ class JobOutcome:
     seconds: float
 
 
-def start_sync(app: Celery, connector: str, resource: str, mode: str) -> dict[str, Any]:
-    result = app.send_task(
+def enqueue_sync(app: Celery, connector: str, resource: str, mode: str) -> AsyncResult:
+    return app.send_task(
         "sync.run", kwargs={"connector": connector, "resource": resource, "mode": mode}
     )
+
+
+def start_sync(app: Celery, connector: str, resource: str, mode: str) -> dict[str, Any]:
+    """Enqueue sync.run and wait for the worker's answer: the job id, or "skipped"."""
+    result = enqueue_sync(app, connector, resource, mode)
     answer: dict[str, Any] = result.get(timeout=START_TIMEOUT_SECONDS, propagate=True)
     return answer
 

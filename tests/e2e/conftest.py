@@ -10,6 +10,7 @@ import pytest
 
 from sandbox.server import SandboxHandle, start_sandbox
 from tests.support.stack import BREVO_KEY, PIPEDRIVE_TOKEN, Stack, write_config
+from workers.demo import prepare_brevo_account
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +36,7 @@ def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[S
             brevo_api_key=BREVO_KEY,
             **(sandbox_options or {}),
         )
+        prepare_brevo_account(sandbox.urls["brevo"], BREVO_KEY)
         config = write_config(tmp_path / "tajo.yaml", sandbox.urls, **pipedrive)
         stack = Stack(tmp_path, broker_url, database_url, config)
         started.append((stack, sandbox))
@@ -46,3 +48,13 @@ def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[S
         off_spec = sandbox.brevo.off_spec
         sandbox.stop()
         assert off_spec == [], f"requests Brevo would refuse as off-spec: {off_spec[:3]}"
+
+
+@pytest.fixture
+def unused_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
