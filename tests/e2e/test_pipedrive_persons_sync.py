@@ -109,6 +109,15 @@ def test_celery_call_starts_a_full_sync_that_finishes_and_a_rerun_is_all_unchang
         done = subprocess.run(call, env=stack.env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         stack.wait_for(lambda js, n=expected: len(_succeeded(js)) >= n, 120, f"run {expected}")
+    ping = subprocess.run(
+        celery_command("inspect", "ping", "--timeout", "10"),
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ping.returncode == 0, ping.stderr
+    assert "pong" in ping.stdout
     first, second = _succeeded(stack.jobs())
     assert first.fetched == second.fetched == 300
     assert second.written == 0
