@@ -83,21 +83,7 @@ def run_pipeline(records: int, concurrency: int, tmp: Path) -> dict[str, float]:
                 time.sleep(3)  # let the pool fork before the clock starts
                 with RssSampler([worker.process.pid, psutil.Process().pid]) as rss:
                     started = time.monotonic()
-                    import subprocess
-
-                    from workers.processes import celery_command
-
-                    subprocess.run(
-                        celery_command(
-                            "call",
-                            "sync.run",
-                            "--kwargs",
-                            '{"connector": "pipedrive", "resource": "persons", "mode": "full"}',
-                        ),
-                        env=stack.env,
-                        check=True,
-                        capture_output=True,
-                    )
+                    stack.sync_persons()
                     jobs = stack.wait_for(
                         lambda js: any(j.status != JobStatus.RUNNING for j in js),
                         3600,

@@ -1,9 +1,9 @@
 """Why a record was dead-lettered: the mapping reasons plus what Brevo and vendors can say.
 
-Every code has a one-line hint telling an operator what to do before replaying. The mapping codes
-are spelled out here rather than imported, so `deadletter` does not depend on `mapping` at all
-(the import-linter layers keep the two independent); a unit test keeps them in step, and since both
-are StrEnums, `DeadLetterReason(mapping_error.reason)` converts one into the other.
+Every code has a one-line hint telling an operator what to do before replaying. An enum cannot
+extend another, so the mapping codes are spelled out again here; a unit test keeps them in step
+with `mapping.errors.Reason`, and since both are StrEnums, `DeadLetterReason(error.reason)`
+converts one into the other.
 """
 
 from __future__ import annotations

@@ -4,34 +4,42 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
+from typing import TypeVar
+
+from pydantic import BaseModel
 
 from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
 from connectors.pipedrive.client import PipedriveClient
 from connectors.pipedrive.settings import PipedriveSettings
 
-_pipedrive: dict[tuple[int, str], PipedriveClient] = {}
-_brevo: dict[tuple[int, str], BrevoClient] = {}
+Client = TypeVar("Client")
+
+_clients: dict[tuple[int, str, str], object] = {}
 
 
-def _fingerprint(settings: PipedriveSettings | BrevoSettings) -> str:
-    # The key covers the secret too (hashed, never stored), so a rotated token gets a new client.
-    secret = getattr(settings, "api_token", None) or getattr(settings, "api_key", None)
-    material = settings.model_dump_json() + (secret.get_secret_value() if secret else "")
+def _fingerprint(settings: BaseModel) -> str:
+    # The key covers the secrets too (hashed, never stored), so a rotated token gets a new client.
+    material = settings.model_dump_json() + "".join(
+        secret.get_secret_value()
+        for secret in (getattr(settings, name, None) for name in ("api_token", "api_key"))
+        if secret is not None
+    )
     return hashlib.sha256(material.encode()).hexdigest()
 
 
-def pipedrive(settings: PipedriveSettings) -> PipedriveClient:
-    key = (os.getpid(), _fingerprint(settings))
-    client = _pipedrive.get(key)
+def _cached(kind: str, settings: BaseModel, build: Callable[[], Client]) -> Client:
+    key = (os.getpid(), kind, _fingerprint(settings))
+    client = _clients.get(key)
     if client is None:
-        client = _pipedrive[key] = PipedriveClient(settings)
-    return client
+        client = _clients[key] = build()
+    return client  # type: ignore[return-value]
+
+
+def pipedrive(settings: PipedriveSettings) -> PipedriveClient:
+    return _cached("pipedrive", settings, lambda: PipedriveClient(settings))
 
 
 def brevo(settings: BrevoSettings) -> BrevoClient:
-    key = (os.getpid(), _fingerprint(settings))
-    client = _brevo.get(key)
-    if client is None:
-        client = _brevo[key] = BrevoClient(settings)
-    return client
+    return _cached("brevo", settings, lambda: BrevoClient(settings))

@@ -24,19 +24,14 @@ from pydantic import SecretStr
 
 from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
+from connectors.pipedrive.settings import DEFAULT_PERSON_MAPPING
 from workers import embedded
 from workers.follow import JobOutcome, follow, start_sync
 from workers.output import console, fail, table
 from workers.processes import Child, beat_command, flower_command, worker_command
 
-DEMO_MAPPING = {
-    "email": "email",
-    "name": "FULLNAME",
-    "first_name": "FIRSTNAME",
-    "last_name": "LASTNAME",
-    "phone": "SMS",
-    "org_id.name": "COMPANY",
-}
+#: The Pipedrive docs' own person mapping.
+DEMO_MAPPING = DEFAULT_PERSON_MAPPING
 
 
 def demo_config(urls: dict[str, str]) -> str:

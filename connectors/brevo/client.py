@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -27,6 +26,7 @@ from connectors.core.errors import (
 )
 from connectors.core.http import (
     HeaderAuth,
+    PooledClient,
     build_client,
     decode_json,
     encode_json,
@@ -108,7 +108,7 @@ class ListAddResult:
     already_in_list_or_missing: list[str] = field(default_factory=list)
 
 
-class BrevoClient:
+class BrevoClient(PooledClient):
     """Writes to one Brevo account. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -293,20 +293,6 @@ class BrevoClient:
             # Brevo answered 2xx with another shape: a vendor fault, not our payload's.
             raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
         return body
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> BrevoClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"BrevoClient(base_url={self._settings.base_url!r})"

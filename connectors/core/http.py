@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Generator, Iterator, Mapping
 from importlib import metadata
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 from pydantic import SecretStr
@@ -281,3 +282,26 @@ def error_for_status(
     if status >= 400:
         return VendorValidationError(vendor, op, detail, code=code or f"http_{status}")
     return VendorUnavailableError(vendor, op, f"HTTP {status}: unexpected status")
+
+
+class PooledClient:
+    """The lifecycle every vendor client shares: one pooled httpx client, closed once.
+
+    Use a client as a context manager, or call `close()`; subclasses set `self._http`.
+    """
+
+    _http: httpx.Client
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -37,6 +36,7 @@ import httpx
 from connectors.core.errors import ConfigError, SyncError, VendorUnavailableError
 from connectors.core.http import (
     HeaderAuth,
+    PooledClient,
     build_client,
     decode_json,
     error_fields,
@@ -126,7 +126,7 @@ class _OrgNameCache:
             self._names.popitem(last=False)
 
 
-class PipedriveClient:
+class PipedriveClient(PooledClient):
     """Reads from one Pipedrive account. Use as a context manager, or call `close()`."""
 
     def __init__(
@@ -274,20 +274,6 @@ class PipedriveClient:
         if body_error is not None:
             raise body_error
         return response, body
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> PipedriveClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"PipedriveClient(base_url={self._settings.effective_base_url!r})"

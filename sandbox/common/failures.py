@@ -76,25 +76,10 @@ class FailureSwitch:
         self._rules: list[FailureRule] = []
         self._lock = threading.Lock()
 
-    def set(
-        self,
-        mode: FailureMode,
-        *,
-        count: int | None = None,
-        fraction: float | None = None,
-        seconds: float | None = None,
-        delay_seconds: float = 1.0,
-        record_fraction: float = 0.2,
-        path_prefix: str | None = None,
-        seed: int = 0,
-    ) -> FailureRule:
-        """Replace every rule with this one."""
-        rule = self._build(
-            mode, count, fraction, seconds, delay_seconds, record_fraction, path_prefix, seed
-        )
-        with self._lock:
-            self._rules = [rule]
-        return rule
+    def set(self, mode: FailureMode, **options: Any) -> FailureRule:
+        """Replace every rule with this one (the options of `add`)."""
+        self.clear()
+        return self.add(mode, **options)
 
     def add(
         self,

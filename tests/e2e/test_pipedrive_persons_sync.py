@@ -11,15 +11,12 @@ from sqlalchemy.orm import Session
 
 from deadletter.models import DeadLetter
 from sandbox.server import SandboxHandle
-from tasks.models import JobStatus, SyncJob
+from tasks.models import JobStatus
 from tests.e2e.conftest import StackFactory
+from tests.support.stack import succeeded
 from workers.processes import celery_command
 
 TAJO = str(Path(sys.executable).parent / "tajo")
-
-
-def _succeeded(jobs: list[SyncJob]) -> list[SyncJob]:
-    return [j for j in jobs if j.status == JobStatus.SUCCEEDED]
 
 
 def _dead_letters(database_url: str) -> list[DeadLetter]:
@@ -60,8 +57,8 @@ def test_beat_and_a_worker_sync_ten_thousand_persons_and_the_next_run_writes_not
     stack.start_worker(concurrency=2)
     stack.start_beat()
 
-    jobs = stack.wait_for(lambda js: len(_succeeded(js)) >= 1, 240, "the first scheduled job")
-    first = _succeeded(jobs)[0]
+    jobs = stack.wait_for(lambda js: len(succeeded(js)) >= 1, 240, "the first scheduled job")
+    first = succeeded(jobs)[0]
     assert first.mode == "incremental"
     assert first.fetched == 10_000
     assert first.written + first.dead_lettered == 10_000
@@ -86,8 +83,8 @@ def test_beat_and_a_worker_sync_ten_thousand_persons_and_the_next_run_writes_not
     assert imports >= 1
 
     requests_before = sandbox.brevo.request_count()
-    jobs = stack.wait_for(lambda js: len(_succeeded(js)) >= 2, 120, "the second scheduled job")
-    second = _succeeded(jobs)[1]
+    jobs = stack.wait_for(lambda js: len(succeeded(js)) >= 2, 120, "the second scheduled job")
+    second = succeeded(jobs)[1]
     assert second.written == 0
     assert sandbox.brevo.contact_count() == first.written
     assert sandbox.brevo.request_count("/v3/contacts/import") == imports
@@ -108,7 +105,7 @@ def test_celery_call_starts_a_full_sync_that_finishes_and_a_rerun_is_all_unchang
     for expected in (1, 2):
         done = subprocess.run(call, env=stack.env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-        stack.wait_for(lambda js, n=expected: len(_succeeded(js)) >= n, 120, f"run {expected}")
+        stack.wait_for(lambda js, n=expected: len(succeeded(js)) >= n, 120, f"run {expected}")
     ping = subprocess.run(
         celery_command("inspect", "ping", "--timeout", "10"),
         env=stack.env,
@@ -118,7 +115,7 @@ def test_celery_call_starts_a_full_sync_that_finishes_and_a_rerun_is_all_unchang
     )
     assert ping.returncode == 0, ping.stderr
     assert "pong" in ping.stdout
-    first, second = _succeeded(stack.jobs())
+    first, second = succeeded(stack.jobs())
     assert first.fetched == second.fetched == 300
     assert second.written == 0
     assert second.unchanged == first.written
@@ -159,20 +156,8 @@ def test_brevo_server_errors_are_retried_with_backoff_and_nothing_is_lost(
     stack, sandbox = make_stack(400)
     sandbox.brevo.failures.set(503, count=2)
     stack.start_worker()
-    subprocess.run(
-        celery_command(
-            "call",
-            "sync.run",
-            "--kwargs",
-            '{"connector": "pipedrive", "resource": "persons", "mode": "full"}',
-        ),
-        env=stack.env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    jobs = stack.wait_for(lambda js: len(_succeeded(js)) == 1, 180, "the job to finish")
-    job = jobs[0]
+    stack.sync_persons()
+    job = stack.wait_for_succeeded(1, 180)[0]
     assert job.written + job.dead_lettered == 400
     assert sandbox.brevo.contact_count() == job.written
     assert {d.reason for d in _dead_letters(stack.database_url)} <= {
@@ -190,20 +175,8 @@ def test_brevo_that_keeps_failing_ends_in_dead_letters_after_bounded_retries(
     env_overrides = {"TAJO_MAX_ERROR_RETRIES": "2", "TAJO_RETRY_BACKOFF_CAP_SECONDS": "1"}
     stack.extra_env.update(env_overrides)
     stack.start_worker()
-    subprocess.run(
-        celery_command(
-            "call",
-            "sync.run",
-            "--kwargs",
-            '{"connector": "pipedrive", "resource": "persons", "mode": "full"}',
-        ),
-        env=stack.env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    jobs = stack.wait_for(lambda js: len(_succeeded(js)) == 1, 180, "the job to finish")
-    job = jobs[0]
+    stack.sync_persons()
+    job = stack.wait_for_succeeded(1, 180)[0]
     assert job.written == 0
     assert job.dead_lettered == 50
     reasons = {d.reason for d in _dead_letters(stack.database_url)}
@@ -217,20 +190,8 @@ def test_malformed_person_records_become_dead_letters_and_the_job_goes_on(
     stack, sandbox = make_stack(500)
     sandbox.pipedrive.failures.set("malformed", seconds=600, record_fraction=0.3)
     stack.start_worker()
-    subprocess.run(
-        celery_command(
-            "call",
-            "sync.run",
-            "--kwargs",
-            '{"connector": "pipedrive", "resource": "persons", "mode": "full"}',
-        ),
-        env=stack.env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    jobs = stack.wait_for(lambda js: len(_succeeded(js)) == 1, 180, "the job to finish")
-    job = jobs[0]
+    stack.sync_persons()
+    job = stack.wait_for_succeeded(1, 180)[0]
     assert job.fetched == 500
     assert job.written + job.dead_lettered == 500
     # Some corruptions still map (a numeric first name is a valid attribute value); the ones

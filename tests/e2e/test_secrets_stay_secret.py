@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import httpx
@@ -14,7 +13,6 @@ from tests.e2e.conftest import StackFactory
 from tests.support.infra import redis_client
 from tests.support.secrets_scan import BrokerRecorder, leaks, stored_values
 from tests.support.stack import BREVO_KEY, PIPEDRIVE_TOKEN
-from workers.processes import celery_command
 
 FLOWER_USER, FLOWER_PASSWORD = "ops", "flower-password-do-not-leak"
 
@@ -41,19 +39,8 @@ def test_no_secret_appears_in_broker_traffic_results_logs_rows_or_flower(
     with BrokerRecorder(broker) as recorder:
         stack.start_worker()
         stack.start_flower(unused_port, f"{FLOWER_USER}:{FLOWER_PASSWORD}")
-        subprocess.run(
-            celery_command(
-                "call",
-                "sync.run",
-                "--kwargs",
-                '{"connector": "pipedrive", "resource": "persons", "mode": "full"}',
-            ),
-            env=stack.env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        stack.wait_for(lambda js: any(j.status == "succeeded" for j in js), 180, "the sync")
+        stack.sync_persons()
+        stack.wait_for_succeeded(1, 180)
     flower_pages = []
     auth = (FLOWER_USER, FLOWER_PASSWORD)
     deadline = time.monotonic() + 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from tasks.models import JobStatus, SyncJob
-from workers.processes import Child, beat_command, flower_command, worker_command
+from workers.processes import Child, beat_command, celery_command, flower_command, worker_command
 
 PIPEDRIVE_TOKEN = "pd-test-token-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 BREVO_KEY = "xkeysib-test-0123456789abcdef0123456789abcdef-secret"
@@ -36,6 +37,10 @@ def write_config(path: Path, urls: Mapping[str, str], **pipedrive: Any) -> Path:
     }
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return path
+
+
+def succeeded(jobs: list[SyncJob]) -> list[SyncJob]:
+    return [job for job in jobs if job.status == JobStatus.SUCCEEDED]
 
 
 @dataclass
@@ -102,6 +107,28 @@ class Stack:
         for path in sorted((self.tmp / "logs").glob("*.log")):
             texts.append(f"===== {path.name}\n{path.read_text(errors='replace')[-20000:]}")
         return "\n".join(texts)
+
+    # -- operating it, as an operator would ------------------------------------------------------
+
+    def call(self, task: str, **kwargs: Any) -> None:
+        """`celery -A workers call TASK --kwargs JSON` as a separate process."""
+        subprocess.run(
+            celery_command("call", task, "--kwargs", json.dumps(kwargs)),
+            env=self.env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def sync_persons(self, mode: str = "full") -> None:
+        self.call("sync.run", connector="pipedrive", resource="persons", mode=mode)
+
+    def wait_for_succeeded(self, count: int, timeout: float) -> list[SyncJob]:
+        """Wait until `count` jobs have succeeded; returns those jobs, oldest first."""
+        self.wait_for(
+            lambda jobs: len(succeeded(jobs)) >= count, timeout, f"{count} succeeded job(s)"
+        )
+        return succeeded(self.jobs())
 
     # -- reading the job ledger ----------------------------------------------------------------
 
