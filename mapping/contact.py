@@ -21,55 +21,44 @@ Attribute values that are null or absent are omitted, never sent as empty; objec
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
+from mapping.brevo_types import attributes_from_api
+from mapping.catalog import default_transforms
+from mapping.computed import computed_for
 from mapping.errors import MappingError, Reason, SpecError
-from mapping.hashing import content_hash
+from mapping.fields import FieldSpec, parse_entry
+from mapping.hashing import canonical_json, content_hash
 from mapping.identifiers import normalise_email, normalise_phone
 from mapping.operations import ContactUpsert
 from mapping.paths import ABSENT, SourcePath, parse_dotted
 from mapping.previews import kind_of, preview
-from mapping.targets import SMS_ATTRIBUTE, Target, parse_target
-from mapping.values import AttributeValue, to_attribute_value
+from mapping.steps import NOTHING, AttributeStep, FlagStep, IdentifierStep, ReadStep
+from mapping.targets import SMS_ATTRIBUTE
+from mapping.transforms import COUNTRY_CODES, DEFAULT, Transform, TransformContext, build
+from mapping.values import AttributeValue
+from mapping.vendor_fields import FieldCatalog, VendorField, field_catalog
 
 #: Bumped when the same spec starts producing different operations (it is part of `version`).
-_ENGINE_VERSION: Final = 1
+_ENGINE_VERSION: Final = 2
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 #: A database BIGINT; larger ids are not ids any vendor of ours issues.
 _MAX_INT_ID: Final = 2**63 - 1
 _MAX_STR_ID_LENGTH: Final = 255
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifierStep:
-    """Read an identifier (email or SMS) and normalise it: a value, None, or `MappingError`."""
-
-    source: SourcePath
-    normalise: Callable[..., str | None]
-
-    def read(self, record: Mapping[str, object]) -> str | None:
-        value = self.source.get(record)
-        if value is ABSENT:
-            return None
-        return self.normalise(value, path=self.source.text)
-
-
-@dataclass(frozen=True, slots=True)
-class AttributeStep:
-    """Read one source path and set one Brevo attribute (or leave it out when there is no value)."""
-
-    source: SourcePath
-    attribute: str
-
-    def apply(self, record: Mapping[str, object], attributes: dict[str, AttributeValue]) -> None:
-        value = self.source.get(record)
-        if value is ABSENT:
-            return
-        converted = to_attribute_value(value, attribute=self.attribute, path=self.source.text)
-        if converted is not None:
-            attributes[self.attribute] = converted
+#: Largest operation one record may become (the 512 KB per-record limit of the issue and of
+#: Connectif's data reception, see connector-docs/connectif-data-reception.txt).
+MAX_RECORD_BYTES: Final = 512 * 1024
+#: Attributes every Brevo account has that a mapping may write without creating them.
+_BUILT_IN_ATTRIBUTES: Final = frozenset({"SMS", "EXT_ID", "EMAIL"})
+DEFAULT_EXT_ID: Final = "{vendor}:{resource}:{id}"
+#: JSON bytes one attribute can take at most: 5,000 characters, each escaped to 6 bytes, plus
+#: its name; a record with fewer attributes than the limit allows is never measured.
+_WORST_VALUE_BYTES: Final = 5000 * 6 + 300
+_NO_FLAGS: Final[dict[str, bool | None]] = {}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +68,7 @@ class ContactPlan:
     email: IdentifierStep | None
     sms: IdentifierStep | None
     attributes: tuple[AttributeStep, ...]
+    flags: tuple[FlagStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +83,7 @@ class ContactMapper:
     id_path: SourcePath
     #: short stable hash of the effective spec; stored on dead letters and in the write ledger
     version: str
+    ext_id_template: str = DEFAULT_EXT_ID
 
     def map(self, record: object) -> ContactUpsert:
         """The operation for `record`; any other input than a usable record is a `MappingError`."""
@@ -115,17 +106,35 @@ class ContactMapper:
         try:
             for step in self.plan.attributes:
                 step.apply(record, attributes)
+            flags = (
+                {step.target: step.read(record) for step in self.plan.flags}
+                if self.plan.flags
+                else _NO_FLAGS
+            )
         except MappingError as exc:
             raise _about(noun, source_id, exc) from None
+        except RecursionError:
+            raise MappingError(
+                Reason.UNSUPPORTED_RECORD, f"{noun} {source_id} is nested too deeply"
+            ) from None
         if sms is not None:
             attributes[SMS_ATTRIBUTE] = sms
-        return ContactUpsert(
-            ext_id=f"{self.vendor}:{self.resource}:{source_id}",
+        operation = ContactUpsert(
+            ext_id=self._ext_id(source_id),
             source_id=source_id,
             email=email,
             attributes=attributes,
             list_ids=self.list_ids,
+            email_blacklisted=flags.get("emailBlacklisted"),
+            sms_blacklisted=flags.get("smsBlacklisted"),
         )
+        _check_size(operation, noun, source_id)
+        return operation
+
+    def _ext_id(self, source_id: str) -> str:
+        if self.ext_id_template == DEFAULT_EXT_ID:
+            return f"{self.vendor}:{self.resource}:{source_id}"
+        return self.ext_id_template.format(vendor=self.vendor, resource=self.resource, id=source_id)
 
     def _source_id(self, record: Mapping[str, object], noun: str) -> str:
         raw = self.id_path.get(record)
@@ -180,57 +189,213 @@ def _read_identifier(
 
 
 def compile_contact_mapping(
-    spec: Mapping[str, str],
+    spec: Mapping[object, object],
     *,
     vendor: str,
     resource: str,
     list_ids: Sequence[int] = (),
     id_path: str = "id",
+    vendor_fields: Sequence[Mapping[str, object]] | None = None,
+    brevo_attributes: Iterable[Mapping[str, object]] | None = None,
+    phone_region: str | None = None,
+    ext_id_template: str = DEFAULT_EXT_ID,
 ) -> ContactMapper:
-    """Check `spec` and compile it into a `ContactMapper`; `SpecError` names the first bad key."""
+    """Check `spec` and compile it into a `ContactMapper`; `SpecError` names the first bad key.
+
+    `vendor_fields` (Pipedrive's field list) resolves custom fields named by name and their
+    option ids; `brevo_attributes` (Brevo's `GET /contacts/attributes` items) turns unknown
+    attributes and wrong types into `MappingError`s. Both are plain data the tasks fetched.
+    """
     _check_name("vendor", vendor)
     _check_name("resource", resource)
     lists = _check_list_ids(list_ids)
+    region = _check_region(phone_region)
+    _check_ext_id(ext_id_template)
     if not isinstance(spec, Mapping):
         raise SpecError("", "a mapping spec must map source paths to Brevo targets")
+    catalog = field_catalog(vendor_fields) if vendor_fields is not None else None
+    account = attributes_from_api(brevo_attributes) if brevo_attributes is not None else None
+    context = TransformContext(phone_region=region)
 
     email: IdentifierStep | None = None
     sms: IdentifierStep | None = None
     attributes: list[AttributeStep] = []
+    flags: list[FlagStep] = []
+    described: dict[str, object] = {}
     sources_by_target: dict[str, str] = {}
     for key, value in spec.items():
-        source = parse_dotted(key)
-        target = parse_target(source.text, value)
-        if target.label in sources_by_target:
+        entry = parse_entry(key, value)
+        label = entry.target.label
+        if label in sources_by_target:
             raise SpecError(
-                source.text,
-                f"{target.label} is already mapped from {sources_by_target[target.label]}",
+                entry.key_path, f"{label} is already mapped from {sources_by_target[label]}"
             )
-        sources_by_target[target.label] = source.text
-        email, sms = _place(target, source, email, sms, attributes)
+        sources_by_target[label] = entry.source_text
+        reader, facts = _reader(entry, vendor, resource, catalog, context)
+        described[label] = facts
+        target = entry.target
+        if target.is_email:
+            email = IdentifierStep(reader.source, reader, _email)
+        elif target.is_sms:
+            sms = IdentifierStep(reader.source, reader, partial(_phone, region=region))
+        elif target.is_blocklist:
+            assert target.attribute is not None
+            flags.append(FlagStep(target.attribute, reader))
+        else:
+            assert target.attribute is not None
+            brevo = None if account is None else account.get(target.attribute)
+            known = account is None or brevo is not None or target.attribute in _BUILT_IN_ATTRIBUTES
+            if brevo is not None:
+                facts["brevo_type"] = brevo.type
+            allows_list = (
+                "multiple_choice" in facts["transform"]  # type: ignore[operator]
+                or (reader.vendor_field is not None and reader.vendor_field.multiple)
+                or (brevo is not None and brevo.type == "multiple-choice")
+            )
+            attributes.append(
+                AttributeStep(reader.source, target.attribute, reader, brevo, known, allows_list)
+            )
     if email is None and sms is None:
         raise SpecError("", "the spec maps neither `email` nor `SMS`: no record could be written")
 
     id_source = parse_dotted(id_path)
-    plan = ContactPlan(email=email, sms=sms, attributes=tuple(attributes))
-    version = _version(vendor, resource, lists, id_source, sources_by_target)
-    return ContactMapper(vendor, resource, lists, plan, id_source, version)
+    plan = ContactPlan(email=email, sms=sms, attributes=tuple(attributes), flags=tuple(flags))
+    effective = {
+        "engine": _ENGINE_VERSION,
+        "kind": "contact",
+        "vendor": vendor,
+        "resource": resource,
+        "id_path": id_source.text,
+        "ext_id": ext_id_template,
+        "list_ids": list(lists),
+        "phone_region": region,
+        "fields": described,
+    }
+    version = content_hash(_jsonable(effective))[:12]  # type: ignore[arg-type]
+    return ContactMapper(vendor, resource, lists, plan, id_source, version, ext_id_template)
 
 
-def _place(
-    target: Target,
-    source: SourcePath,
-    email: IdentifierStep | None,
-    sms: IdentifierStep | None,
-    attributes: list[AttributeStep],
-) -> tuple[IdentifierStep | None, IdentifierStep | None]:
-    if target.is_email:
-        return IdentifierStep(source, normalise_email), sms
-    if target.is_sms:
-        return email, IdentifierStep(source, normalise_phone)
-    assert target.attribute is not None
-    attributes.append(AttributeStep(source, target.attribute))
-    return email, sms
+def _reader(
+    entry: FieldSpec,
+    vendor: str,
+    resource: str,
+    catalog: FieldCatalog | None,
+    context: TransformContext,
+) -> tuple[ReadStep, dict[str, object]]:
+    """The compiled read of one entry, and the facts about it that the version covers."""
+    sources = entry.sources
+    aggregate = entry.aggregate
+    if not sources:
+        assert aggregate is not None
+        sources = (aggregate.over,)
+    elif aggregate is None and len(sources) == 1:
+        aggregate = computed_for(vendor, resource, sources[0].text)
+    source, fallback, vendor_field = _resolve_custom_field(entry, sources[0], catalog)
+    if len(sources) == 1:
+        sources = (source,)
+    names: list[object] = []
+    default = entry.default if entry.has_default else NOTHING
+    transforms: list[Transform] = []
+    if not entry.explicit_transforms:
+        defaults = default_transforms(vendor, resource, sources[0].text)
+        if not defaults and entry.target.is_blocklist:
+            defaults = ("marketing_consent",)
+        transforms = [build(name, None, context, entry.key_path) for name in defaults]
+        names.extend(defaults)
+    for call in entry.transforms:
+        if call.name == DEFAULT:
+            default = call.arg
+            names.append([DEFAULT, call.arg])
+            continue
+        transforms.append(build(call.name, call.arg, context, call.key_path))
+        names.append(call.name if call.arg is None else [call.name, call.arg])
+    reader = ReadStep(
+        label=entry.target.label,
+        source=source,
+        sources=sources,
+        aggregate=aggregate,
+        default=default,
+        required=entry.required,
+        vendor_field=vendor_field,
+        transforms=tuple(transforms),
+        fallback=fallback,
+    )
+    facts: dict[str, object] = {
+        "from": [s.text for s in sources],
+        "read": [list(s.segments) for s in sources],
+        "transform": names,
+        "required": entry.required,
+        "default": None if default is NOTHING else ["value", default],
+        "aggregate": None if aggregate is None else aggregate.describe(),
+    }
+    if vendor_field is not None:
+        facts["options"] = sorted(vendor_field.options.items())
+        facts["field_type"] = vendor_field.field_type
+    return reader, facts
+
+
+def _resolve_custom_field(
+    entry: FieldSpec, source: SourcePath, catalog: FieldCatalog | None
+) -> tuple[SourcePath, SourcePath | None, VendorField | None]:
+    """`custom_fields.<name or key>` -> the v2 path by key, the v1 top-level fallback, the field."""
+    if catalog is None or len(source.segments) != 2 or source.segments[0] != "custom_fields":
+        return source, None, None
+    found = catalog.find(source.segments[1])
+    if found is None:
+        raise SpecError(
+            entry.key_path,
+            f"the vendor has no custom field named or keyed {source.segments[1]!r}",
+        )
+    resolved = SourcePath(source.text, ("custom_fields", found.key))
+    return resolved, SourcePath(source.text, (found.key,)), found
+
+
+def _email(value: object, path: str) -> str | None:
+    return normalise_email(value, path=path)
+
+
+def _phone(value: object, path: str, *, region: str | None) -> str | None:
+    return normalise_phone(value, path=path, region=region)
+
+
+def _check_size(operation: ContactUpsert, noun: str, source_id: str) -> None:
+    # Attribute values are capped at 5,000 characters each, so only a record with very many
+    # attributes can get near the limit: measure the JSON only then.
+    if len(operation.attributes) * _WORST_VALUE_BYTES < MAX_RECORD_BYTES:
+        return
+    size = len(canonical_json(operation.to_json()))
+    if size > MAX_RECORD_BYTES:
+        raise MappingError(
+            Reason.PAYLOAD_TOO_LARGE,
+            f"{noun} {source_id} maps to {size} bytes; the limit is {MAX_RECORD_BYTES}",
+        )
+
+
+def _jsonable(value: object) -> object:
+    """The effective spec with any YAML value (dates, sets) spelled as JSON."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return repr(value)
+
+
+def _check_region(region: object) -> str | None:
+    if region is None:
+        return None
+    if not isinstance(region, str) or region.upper() not in COUNTRY_CODES:
+        raise SpecError("phone_region", f"{region!r} is not a region code like FR or US")
+    return region.upper()
+
+
+def _check_ext_id(template: object) -> None:
+    if not isinstance(template, str) or "{id}" not in template:
+        raise SpecError("ext_id", "the template must contain {id}, like {vendor}:{resource}:{id}")
+    unknown = set(_PLACEHOLDER.findall(template)) - {"vendor", "resource", "id"}
+    if unknown:
+        raise SpecError("ext_id", f"unknown placeholder {{{sorted(unknown)[0]}}}")
 
 
 def _check_name(key_path: str, value: object) -> None:
@@ -247,25 +412,6 @@ def _check_list_ids(list_ids: Sequence[int]) -> tuple[int, ...]:
             raise SpecError(f"list_ids[{index}]", f"{list_id!r} is not a Brevo list id")
     # Brevo list membership is a set: one spelling makes the version and the hashes stable.
     return tuple(sorted(set(list_ids)))
-
-
-def _version(
-    vendor: str,
-    resource: str,
-    list_ids: tuple[int, ...],
-    id_path: SourcePath,
-    sources_by_target: Mapping[str, str],
-) -> str:
-    effective = {
-        "engine": _ENGINE_VERSION,
-        "kind": "contact",
-        "vendor": vendor,
-        "resource": resource,
-        "id_path": id_path.text,
-        "list_ids": list(list_ids),
-        "fields": sorted([source, target] for target, source in sources_by_target.items()),
-    }
-    return content_hash(effective)[:12]
 
 
 def _singular(resource: str) -> str:

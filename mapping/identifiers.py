@@ -1,7 +1,8 @@
-"""Brevo's two contact identifiers, email and SMS: normalised, then checked.
+"""Brevo's two contact identifiers, email and SMS: normalised, then checked offline.
 
-Both checks are deliberately simple and offline (no DNS, no phone-number database): they catch what
-Brevo would refuse outright or, worse, accept into the wrong contact.
+Emails go through `email-validator` (syntax only, no DNS: mapping is pure); phones through
+`phonenumbers` (Google's libphonenumber metadata) into E.164. A number written without its country
+code is read in the connector's default region when one is configured, and is invalid otherwise.
 """
 
 from __future__ import annotations
@@ -9,19 +10,20 @@ from __future__ import annotations
 import re
 from typing import Final
 
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
 from mapping.errors import MappingError, Reason
 from mapping.previews import kind_of, preview
 
 #: RFC 5321 caps a forward path at 254 octets; longer values are not deliverable addresses.
 _MAX_EMAIL_LENGTH: Final = 254
-#: One @, no whitespace, and a domain with at least one dot and no empty label.
-_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
-
-#: Separators people type inside phone numbers; removed before the E.164 check.
-_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
-#: E.164: a +, a country code that does not start with 0, at most 15 digits in all.
-#: [0-9], not \d: \d also matches Arabic-Indic and other Unicode digits.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+#: Longer input is not a phone number, and parsing it would only cost time.
+_MAX_PHONE_INPUT: Final = 64
+_E164: Final = phonenumbers.PhoneNumberFormat.E164
+#: What Brevo accepts in SMS: a + and 7 to 15 digits, the first not 0. [0-9], not \d: \d also
+#: matches Arabic-Indic and other Unicode digits.
+_E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def normalise_email(value: object, *, path: str) -> str | None:
@@ -37,23 +39,29 @@ def normalise_email(value: object, *, path: str) -> str | None:
             Reason.INVALID_EMAIL, f"{path} is a {kind_of(value)}, not an email address", path
         )
     email = value.strip().lower()
-    if (
-        len(email) > _MAX_EMAIL_LENGTH
-        or not email.isprintable()
-        or not _EMAIL_SHAPE.fullmatch(email)
-    ):
-        raise MappingError(
-            Reason.INVALID_EMAIL, f"{path} = {preview(value)} is not a valid email address", path
-        )
-    return email
+    if len(email) > _MAX_EMAIL_LENGTH or not email.isprintable():
+        raise _bad_email(value, path)
+    try:
+        checked = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise _bad_email(value, path) from None
+    except (UnicodeError, ValueError):  # IDNA codecs raise these on hostile domains
+        raise _bad_email(value, path) from None
+    return str(checked.normalized).lower()
 
 
-def normalise_phone(value: object, *, path: str) -> str | None:
+def _bad_email(value: object, path: str) -> MappingError:
+    return MappingError(
+        Reason.INVALID_EMAIL, f"{path} = {preview(value)} is not a valid email address", path
+    )
+
+
+def normalise_phone(value: object, *, path: str, region: str | None = None) -> str | None:
     """The phone as E.164 (`+33612345678`); None when there is none; `MappingError` when invalid.
 
     Brevo's SMS attribute needs the country code ("+91xxxxxxxxxx" or "0091xxxxxxxxxx", createContact
-    in https://developers.brevo.com/reference/createcontact). A number without one
-    (`06 12 34 56 78`) cannot be made international offline, so it is invalid, not guessed.
+    in https://developers.brevo.com/reference/createcontact). Without `region`, a national number
+    (`06 12 34 56 78`) cannot be made international, so it is invalid, not guessed.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -68,13 +76,30 @@ def normalise_phone(value: object, *, path: str) -> str | None:
             f"{path} = {preview(value)} is a bare number without a + and country code",
             path,
         )
-    phone = _PHONE_SEPARATORS.sub("", value)
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    if not _E164.fullmatch(phone):
-        raise MappingError(
-            Reason.INVALID_PHONE,
-            f"{path} = {preview(value)} is not an international number (E.164, like +33612345678)",
-            path,
-        )
-    return phone
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if len(text) > _MAX_PHONE_INPUT or not text.isprintable():
+        raise _bad_phone(value, path, region)
+    try:
+        number = phonenumbers.parse(text, region if not text.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        raise _bad_phone(value, path, region) from None
+    # "Possible" (the right length for its region) rather than "valid" (an allocated range): the
+    # offline metadata lags behind real allocations, and a real customer's new number must not
+    # be dead-lettered because of it.
+    if not phonenumbers.is_possible_number(number):
+        raise _bad_phone(value, path, region)
+    formatted = phonenumbers.format_number(number, _E164)
+    if not _E164_SHAPE.fullmatch(formatted):
+        raise _bad_phone(value, path, region)
+    return formatted
+
+
+def _bad_phone(value: object, path: str, region: str | None) -> MappingError:
+    hint = f" in region {region}" if region else " (E.164, like +33612345678)"
+    return MappingError(
+        Reason.INVALID_PHONE,
+        f"{path} = {preview(value)} is not a valid international number{hint}",
+        path,
+    )

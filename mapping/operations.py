@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypedDict
+from typing import Any, ClassVar, Literal, NotRequired, TypedDict
 
 from mapping.values import AttributeValue
 
@@ -22,6 +22,9 @@ class ContactUpsertJson(TypedDict):
     email: str | None
     attributes: dict[str, AttributeValue]
     list_ids: list[int]
+    unlink_list_ids: NotRequired[list[int]]
+    email_blacklisted: NotRequired[bool]
+    sms_blacklisted: NotRequired[bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +43,32 @@ class ContactUpsert:
     # Excluded from hashing only because dicts are unhashable; still compared for equality.
     attributes: Mapping[str, AttributeValue] = field(default_factory=dict, hash=False)
     list_ids: tuple[int, ...] = ()
+    #: lists to take the contact out of (Brevo's `unlinkListIds`)
+    unlink_list_ids: tuple[int, ...] = ()
+    #: Brevo's blocklist flags; only ever True (a sync never re-subscribes), None to leave as is
+    email_blacklisted: bool | None = None
+    sms_blacklisted: bool | None = None
 
     def to_json(self) -> ContactUpsertJson:
-        return {
+        data: ContactUpsertJson = {
             "op": self.OP,
             "ext_id": self.ext_id,
             "source_id": self.source_id,
             "email": self.email,
-            "attributes": dict(self.attributes),
+            "attributes": {
+                k: list(v) if isinstance(v, list) else v for k, v in self.attributes.items()
+            },
             "list_ids": list(self.list_ids),
         }
+        # Optional keys only when set, so operations (and their hashes) without them stay as
+        # they were before these keys existed.
+        if self.unlink_list_ids:
+            data["unlink_list_ids"] = list(self.unlink_list_ids)
+        if self.email_blacklisted is not None:
+            data["email_blacklisted"] = self.email_blacklisted
+        if self.sms_blacklisted is not None:
+            data["sms_blacklisted"] = self.sms_blacklisted
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ContactUpsert:
@@ -63,18 +82,34 @@ class ContactUpsert:
         if email is not None and not isinstance(email, str):
             raise ValueError(f"{cls.OP}: email must be a string or null")
         if not isinstance(attributes, Mapping) or not all(
-            isinstance(key, str) and isinstance(value, str | int | float | bool)
-            for key, value in attributes.items()
+            isinstance(key, str) and _is_attribute_value(value) for key, value in attributes.items()
         ):
             raise ValueError(f"{cls.OP}: attributes must map names to scalar values")
-        if not isinstance(list_ids, list) or not all(
-            isinstance(list_id, int) and not isinstance(list_id, bool) for list_id in list_ids
-        ):
+        unlink = data.get("unlink_list_ids", [])
+        if not _is_id_list(list_ids) or not _is_id_list(unlink):
             raise ValueError(f"{cls.OP}: list_ids must be a list of integers")
+        flags = data.get("email_blacklisted"), data.get("sms_blacklisted")
+        if any(flag is not None and not isinstance(flag, bool) for flag in flags):
+            raise ValueError(f"{cls.OP}: blocklist flags must be booleans")
         return cls(
             ext_id=ext_id,
             source_id=source_id,
             email=email,
             attributes=dict(attributes),
-            list_ids=tuple(list_ids),
+            list_ids=tuple(list_ids or ()),
+            unlink_list_ids=tuple(unlink),
+            email_blacklisted=flags[0],
+            sms_blacklisted=flags[1],
         )
+
+
+def _is_attribute_value(value: object) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(item, str) for item in value)
+    return isinstance(value, str | int | float | bool)
+
+
+def _is_id_list(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(item, int) and not isinstance(item, bool) for item in value
+    )

@@ -1,19 +1,25 @@
 """Source paths: where in a vendor record a mapped value is read from.
 
-A path is parsed once, when the spec is compiled, into a tuple of segments; reading it is then a
-short loop that never raises, whatever the record looks like. Dotted paths (`org_id.name`) are the
-only syntax today; JSON Pointers (`/org_id/name`) will get their own parser that returns the same
-`SourcePath`, which is why a leading `/` is refused for now instead of being read as a key.
+Two spellings, one result: a dotted path (`org_id.name`, `addresses.0.phone`) or a JSON Pointer
+(RFC 6901, `/customer/addresses/0/phone`, the form Connectif's field mapping uses). Either is parsed
+once, when the spec is compiled, into a tuple of segments; reading it is then a short loop that
+never raises, whatever the record looks like.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final
 
 from mapping.errors import SpecError
+
+#: A list index: digits without a leading zero (RFC 6901 section 4).
+_INDEX = re.compile(r"0|[1-9][0-9]{0,8}")
+#: `~` may only start `~0` (a literal ~) or `~1` (a literal /) in a pointer segment.
+_BAD_TILDE = re.compile(r"~(?![01])")
 
 
 class Absent(Enum):
@@ -42,29 +48,57 @@ class SourcePath:
     def get(self, record: object) -> object:
         """The value at this path, or `ABSENT`; never raises.
 
-        Only JSON objects are walked into: a list, a scalar or a null half-way down the path
+        Objects are walked by key and lists by index; a scalar or a null half-way down the path
         means the value is absent (not an error: v1 and v2 Pipedrive records differ exactly
         there, e.g. `org_id` is an object in v1 and a plain id in v2).
         """
         current = record
         for segment in self.segments:
-            if not isinstance(current, Mapping):
-                return ABSENT
-            current = current.get(segment, ABSENT)
-            if current is ABSENT:
+            if isinstance(current, Mapping):
+                current = current.get(segment, ABSENT)
+                if current is ABSENT:
+                    return ABSENT
+            elif isinstance(current, list) and _INDEX.fullmatch(segment):
+                index = int(segment)
+                if index >= len(current):
+                    return ABSENT
+                current = current[index]
+            else:
                 return ABSENT
         return current
 
 
-def parse_dotted(text: str) -> SourcePath:
+def parse_source(text: object) -> SourcePath:
+    """A dotted path or a JSON Pointer (leading `/`), or `SpecError` naming the path."""
+    if isinstance(text, str) and text.startswith("/"):
+        return parse_pointer(text)
+    return parse_dotted(text)
+
+
+def parse_dotted(text: object) -> SourcePath:
     """Parse `a.b.c` into a `SourcePath`, or raise `SpecError` naming the path."""
     if not isinstance(text, str):
-        raise SpecError(repr(text), "a source path must be a string")
+        raise SpecError(repr(text) if not isinstance(text, int) else str(text), _NOT_A_STRING)
     if not text.strip():
         raise SpecError(repr(text), "a source path cannot be empty")
-    if text.startswith("/"):
-        raise SpecError(text, "JSON Pointer paths are not supported yet; use a dotted path")
     segments = tuple(text.split("."))
     if any(not segment.strip() for segment in segments):
         raise SpecError(text, "a dotted path cannot have an empty segment")
     return SourcePath(text=text, segments=segments)
+
+
+def parse_pointer(text: str) -> SourcePath:
+    """Parse a JSON Pointer (`/a/0/b`, with `~1` for / and `~0` for ~) into a `SourcePath`."""
+    if text == "/":
+        raise SpecError(text, "a JSON Pointer must name at least one key")
+    raw = text[1:].split("/")
+    for segment in raw:
+        if not segment:
+            raise SpecError(text, "a JSON Pointer cannot have an empty segment")
+        if _BAD_TILDE.search(segment):
+            raise SpecError(text, "in a JSON Pointer `~` must be followed by 0 or 1 (RFC 6901)")
+    segments = tuple(s.replace("~1", "/").replace("~0", "~") for s in raw)
+    return SourcePath(text=text, segments=segments)
+
+
+_NOT_A_STRING: Final = "a source path must be a string"

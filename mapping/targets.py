@@ -1,7 +1,8 @@
 """Brevo targets: where a mapped value goes in the contact Brevo receives.
 
-A spec value is either the literal `email` (the contact's email identifier) or the name of a Brevo
-contact attribute. Brevo wants attribute names in capitals and ignores values for attributes that
+A spec value is the literal `email` (the contact's email identifier), one of Brevo's blocklist
+flags (`emailBlacklisted`, `smsBlacklisted`, fed by consent), or the name of a Brevo contact
+attribute. Brevo wants attribute names in capitals and ignores values for attributes that
 do not exist in the account ("These attributes must be present in your Brevo account", createContact
 in https://developers.brevo.com/reference/createcontact), so we insist on the documented shape here
 and leave "does the attribute exist" to the config check that can call Brevo.
@@ -16,6 +17,8 @@ from typing import Final
 from mapping.errors import SpecError
 
 EMAIL_TARGET: Final = "email"
+#: Brevo's own contact flags (createContact `emailBlacklisted` / `smsBlacklisted`): consent targets.
+BLOCKLIST_TARGETS: Final = frozenset({"emailBlacklisted", "smsBlacklisted"})
 #: Brevo's phone identifier is the SMS attribute (E.164, with the country code).
 SMS_ATTRIBUTE: Final = "SMS"
 
@@ -44,6 +47,10 @@ class Target:
         return self.attribute == SMS_ATTRIBUTE
 
     @property
+    def is_blocklist(self) -> bool:
+        return self.attribute in BLOCKLIST_TARGETS
+
+    @property
     def label(self) -> str:
         """How the target reads in messages and in the mapping version."""
         return EMAIL_TARGET if self.attribute is None else self.attribute
@@ -55,6 +62,8 @@ def parse_target(key_path: str, value: object) -> Target:
         raise SpecError(key_path, f"the target must be a string, not {type(value).__name__}")
     if value == EMAIL_TARGET:
         return Target(attribute=None)
+    if value in BLOCKLIST_TARGETS:
+        return Target(attribute=value)
     if value in _RESERVED:
         raise SpecError(key_path, _RESERVED[value])
     if not _ATTRIBUTE_NAME.fullmatch(value):

@@ -15,7 +15,11 @@ from typing import Final
 from mapping.errors import MappingError, Reason
 from mapping.previews import kind_of, preview
 
-AttributeValue = str | int | float | bool
+#: Scalars, or a list of labels for Brevo multiple-choice attributes (only a transform makes one:
+#: a list straight from a record is a type mismatch).
+AttributeValue = str | int | float | bool | list[str]
+#: Most labels a multiple-choice value may carry.
+MAX_CHOICES: Final = 100
 
 #: Longest text attribute value we send; longer values are dead-lettered, never truncated.
 MAX_TEXT_LENGTH: Final = 5000
@@ -42,6 +46,18 @@ def to_attribute_value(value: object, *, attribute: str, path: str) -> Attribute
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
     raise _mismatch(attribute, path, f"is a {kind_of(value)}, not a text, number, boolean or date")
+
+
+def to_choice_list(value: list[object], *, attribute: str, path: str) -> list[str] | None:
+    """A multiple-choice value produced by a transform: short, valid text labels."""
+    if len(value) > MAX_CHOICES:
+        raise _mismatch(attribute, path, f"has {len(value)} choices; the limit is {MAX_CHOICES}")
+    labels: list[str] = []
+    for item in value:
+        if not isinstance(item, str):
+            raise _mismatch(attribute, path, f"has a {kind_of(item)} among its choices")
+        labels.append(_text(item, attribute=attribute, path=path))
+    return labels or None
 
 
 def _text(value: str, *, attribute: str, path: str) -> str:

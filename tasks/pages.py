@@ -44,6 +44,7 @@ def map_page(
                     "source_id": source_id_of(record),
                     "reason": exc.reason.value,
                     "message": exc.message,
+                    "mapping_version": mapper.version,
                     "payload": redact(record)
                     if isinstance(record, Mapping)
                     else {"record": record},
@@ -56,6 +57,7 @@ def map_page(
                     "source_id": source_id_of(record),
                     "reason": Reason.TRANSFORM_FAILED.value,
                     "message": f"mapping raised {type(exc).__name__}",
+                    "mapping_version": mapper.version,
                     "payload": redact(record)
                     if isinstance(record, Mapping)
                     else {"record": record},

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from connectors.config import TajoConfig
-from tasks.streams import SUPPORTED
+from tasks.streams import CONTACT_SPECS, SUPPORTED, mapper_for
 from workers.schedule import beat_schedule
 
 MASK = "********"
@@ -27,10 +27,22 @@ def masked(value: Any) -> Any:
     return value
 
 
+def mapping_versions(config: TajoConfig, connector: str) -> dict[str, str]:
+    """Compile every mapping of an enabled connector; a bad spec is a `ConfigError` with its
+    key path. Offline: custom-field names and Brevo attributes are checked when a job starts."""
+    return {
+        resource: mapper_for(config, connector, resource).version
+        for (name, resource) in sorted(CONTACT_SPECS)
+        if name == connector
+    }
+
+
 def effective_plan(config: TajoConfig) -> dict[str, Any]:
     connectors: dict[str, Any] = {}
     for name, settings in config.enabled_connectors().items():
+        versions = mapping_versions(config, name)
         dumped = masked(dict(settings))
+        dumped["mapping_versions"] = versions
         dumped["base_url"] = settings.effective_base_url
         dumped["streams"] = sorted(
             r for r, on in settings.sync.model_dump().items() if on and (name, r) in SUPPORTED

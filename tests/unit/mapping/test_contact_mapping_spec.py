@@ -36,7 +36,15 @@ def test_attributes_the_mapper_owns_cannot_be_mapped(reserved: str) -> None:
 
 @pytest.mark.parametrize(
     ("path", "key_path"),
-    [("", "''"), ("a..b", "a..b"), (".a", ".a"), ("a.", "a."), ("/org_id/name", "/org_id/name")],
+    [
+        ("", "''"),
+        ("a..b", "a..b"),
+        (".a", ".a"),
+        ("a.", "a."),
+        ("/", "/"),
+        ("/a//b", "/a//b"),
+        ("/a~2b", "/a~2b"),
+    ],
 )
 def test_a_malformed_source_path_is_refused(path: str, key_path: str) -> None:
     assert spec_error({"email": "email", path: "COMPANY"}).key_path == key_path

@@ -1,0 +1,69 @@
+"""`tajo mapping preview` and `tajo config check` on mapping specs, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).parents[1] / "fixtures" / "config-examples"
+ENV = {**os.environ, "SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s"}
+
+
+def tajo(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workers.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_preview_prints_operations_and_dead_letters_for_shopify_customers(tmp_path: Path) -> None:
+    records = [
+        {"id": 1, "email": "Ana@Example.com", "first_name": "Ana", "total_spent": "12.50"},
+        {"id": 2, "email": "nope", "first_name": "Bo"},
+        "not a record",
+    ]
+    result = tajo(
+        "mapping", "preview", "shopify", "customers",
+        "--input", "-", "--config", str(EXAMPLES / "shopify.yaml"),
+        stdin=json.dumps(records),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"operations", "dead_letters"}
+    assert out["operations"][0]["attributes"] == {"FIRSTNAME": "Ana", "TOTAL_SPENT": 12.5}
+    assert [(d["source_id"], d["reason"], d["field"]) for d in out["dead_letters"]] == [
+        ("2", "invalid_email", "email"),
+        ("unknown", "unsupported_record", None),
+    ]
+
+
+def test_preview_works_for_pipedrive_persons_from_a_file(tmp_path: Path) -> None:
+    records = tmp_path / "persons.json"
+    records.write_text(json.dumps([{"id": 7, "email": "zoe@example.com", "name": "Zoë"}]))
+    result = tajo(
+        "mapping", "preview", "pipedrive", "persons",
+        "--input", str(records), "--config", str(EXAMPLES / "pipedrive.yaml"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    operation = json.loads(result.stdout)["operations"][0]
+    assert operation["ext_id"] == "pipedrive:persons:7"
+    assert operation["list_ids"] == [60]
+
+
+def test_config_check_names_the_key_of_a_bad_mapping(tmp_path: Path) -> None:
+    config = tmp_path / "tajo.yaml"
+    config.write_text(
+        "connectors:\n  pipedrive:\n    api_token: t\n    person_mapping:\n"
+        "      email: email\n      org_id.name: Company\n"
+    )
+    result = tajo("config", "check", "--config", str(config))
+    assert result.returncode == 2
+    assert "connectors.pipedrive.person_mapping.org_id.name" in result.stderr
