@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit clean
+.PHONY: install demo test lint unit clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Headless Chromium for the Flower browser test: a Debian package, not pip, so it is installed
+# with apt only when the driver is missing (needs root, as in CI images and the dev container).
+browser:
+	@test -x /usr/bin/chromedriver || (apt-get update && apt-get install -y chromium chromium-driver)
+
 # Every layer: style and types, then unit, contract, integration and end-to-end tests.
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest
 
 unit: install

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import JSON, ColumnElement, func, select
+from sqlalchemy import JSON, ColumnElement, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,12 @@ from deadletter.storable import storable_json, storable_text
 #: Vendor error pages can be whole HTML documents; the start says what went wrong.
 MAX_MESSAGE_LENGTH: Final = 4000
 _KEY_COLUMNS: Final = ("connector", "resource", "source_id", "reason")
+#: What retention deletes by default: rows nobody needs to act on any more.
+CLOSED_STATUSES: Final = (
+    DeadLetterStatus.RESOLVED.value,
+    DeadLetterStatus.REPLAYED.value,
+    DeadLetterStatus.DISCARDED.value,
+)
 
 
 class DeadLetterNotFound(LookupError):
@@ -146,6 +152,73 @@ class DeadLetterStore:
         row.updated_at = datetime.now(UTC)
         self._session.flush()
         return row
+
+    def fail_again(
+        self,
+        dead_letter_id: int,
+        *,
+        reason: str,
+        message: str,
+        payload: object | None = None,
+        mapping_version: str | None = None,
+        vendor_code: str | None = None,
+        vendor_message: str | None = None,
+    ) -> DeadLetter:
+        """A replay failed: the row stays (or becomes) open with `attempts + 1` and the new reason.
+
+        When another row already holds this record with the new reason, that row takes the
+        attempt and this one is closed as `replayed` pointing at it, so the unique key holds.
+        """
+        row = self.get(dead_letter_id)
+        if row is None:
+            raise DeadLetterNotFound(dead_letter_id)
+        code = DeadLetterReason(reason)
+        sibling = None
+        if code.value != row.reason:
+            sibling = self._session.scalars(
+                select(DeadLetter).where(
+                    DeadLetter.connector == row.connector,
+                    DeadLetter.resource == row.resource,
+                    DeadLetter.source_id == row.source_id,
+                    DeadLetter.reason == code.value,
+                )
+            ).one_or_none()
+        target = sibling or row
+        target.reason = code.value
+        target.message = storable_text(message, MAX_MESSAGE_LENGTH)
+        if payload is not None:
+            cleaned = storable_json(redact(payload, self._sensitive_keys))
+            target.payload = JSON.NULL if cleaned is None else cleaned
+        target.mapping_version = _optional_text(mapping_version, 64) or target.mapping_version
+        target.vendor_code = _optional_text(vendor_code, 128)
+        target.vendor_message = _optional_text(vendor_message, MAX_MESSAGE_LENGTH)
+        target.attempts = max(row.attempts, target.attempts) + 1
+        target.status = DeadLetterStatus.OPEN.value
+        target.status_note = None
+        target.updated_at = datetime.now(UTC)
+        if sibling is not None:
+            row.status = DeadLetterStatus.REPLAYED.value
+            row.status_note = f"replayed; failed again as dead letter {sibling.id} ({code.value})"
+            row.updated_at = target.updated_at
+        self._session.flush()
+        return target
+
+    def purge(
+        self,
+        *,
+        older_than: datetime,
+        statuses: Iterable[str] = CLOSED_STATUSES,
+    ) -> int:
+        """Delete rows in `statuses` last updated before `older_than`; returns how many."""
+        wanted = [DeadLetterStatus(status).value for status in statuses]
+        if older_than.tzinfo is None:
+            raise ValueError("older_than must be timezone-aware")
+        deleted = self._session.execute(
+            delete(DeadLetter).where(
+                DeadLetter.status.in_(wanted), DeadLetter.updated_at < older_than
+            )
+        )
+        return int(deleted.rowcount)  # type: ignore[attr-defined]
 
     def _insert(self) -> postgresql.Insert | sqlite.Insert:
         # Each dialect has its own INSERT with ON CONFLICT; both take the same arguments.

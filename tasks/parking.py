@@ -16,6 +16,22 @@ class DeadLettered(Exception):
     """The expected end of every park: the text is what an operator reads in Flower."""
 
 
+def dead_letter_text(
+    reason: str,
+    connector: str,
+    resource: str,
+    source_id: str,
+    job_id: int | None,
+    dead_letter_id: int,
+    message: str,
+) -> str:
+    """`reason: connector/resource source_id=.. job_id=.. dead_letter_id=..: message`."""
+    return (
+        f"{reason}: {connector}/{resource} source_id={source_id} job_id={job_id} "
+        f"dead_letter_id={dead_letter_id}: {message}"
+    )
+
+
 @shared_task(
     name="deadletter.park", base=PolicyTask, bind=True, throws=(*PolicyTask.throws, DeadLettered)
 )
@@ -49,6 +65,5 @@ def park(
             jobs.task_done(session, job_id, key)
         letter_id = letter.id
     raise DeadLettered(
-        f"{reason}: {connector}/{resource} source_id={source_id} job_id={job_id} "
-        f"dead_letter_id={letter_id}: {message}"
+        dead_letter_text(reason, connector, resource, source_id, job_id, letter_id, message)
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from tasks import brevo, flow, jobs, parking, staging, streams
+from tasks import brevo, flow, jobs, parking, replay, staging, streams
 from tasks.policy import Deferred, PolicyTask
 from tasks.queues import source_queue
 from tasks.runtime import config, transaction
@@ -36,13 +36,17 @@ def enqueue_page(
 def run(
     self: PolicyTask, *, connector: str, resource: str = "persons", mode: str = "incremental"
 ) -> dict[str, Any]:
-    streams.resolve(config(), connector, resource)  # a bad config fails here, before any job
+    cfg = config()
+    streams.resolve(cfg, connector, resource)  # a bad config fails here, before any job
+    retry_reasons = replay.retry_reasons(cfg, connector)
     with transaction() as session:
         opened = jobs.open_job(session, connector, resource, mode)
     if opened.skipped:
         return {"job_id": opened.job_id, "status": "skipped"}
+    # Open dead letters of passing failures get another chance as the job starts.
+    replay.enqueue_retries(connector, resource, retry_reasons)
     enqueue_page(opened.job_id, connector, resource, None, 0)
-    return {"job_id": opened.job_id, "status": "running"}
+    return {"job_id": opened.job_id, "status": "running", "retrying": retry_reasons}
 
 
 @shared_task(name="sync.pull_page", base=PolicyTask, bind=True, give_up=staticmethod(flow.fail_job))

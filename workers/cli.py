@@ -9,6 +9,8 @@ import click
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
 from connectors.core.errors import ConfigError
+from workers.deadletter_cli import deadletter
+from workers.mapping_cli import brevo, mapping
 from workers.output import console, fail
 from workers.settings import get_settings
 
@@ -161,6 +163,10 @@ def _check_config() -> None:
         fail(f"config {settings.config}: {exc}")
         sys.exit(EXIT_CONFIG)
 
+
+main.add_command(deadletter)
+main.add_command(mapping)
+main.add_command(brevo)
 
 if __name__ == "__main__":
     main()

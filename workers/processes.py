@@ -44,6 +44,10 @@ def beat_command(schedule_file: Path, loglevel: str = "INFO") -> list[str]:
     return celery_command("beat", "--loglevel", loglevel, "-s", str(schedule_file))
 
 
+#: Flower's /tasks columns, in order (its default hides the exception).
+TASKS_COLUMNS = "name,uuid,state,exception,received,runtime,retries,worker"
+
+
 def flower_command(*, port: int, address: str = "127.0.0.1", db_file: Path) -> list[str]:
     # Credentials come from FLOWER_BASIC_AUTH in the environment, never from the command line,
     # where `ps` would show them.
@@ -55,6 +59,9 @@ def flower_command(*, port: int, address: str = "127.0.0.1", db_file: Path) -> l
         f"--db={db_file}",
         "--max_tasks=100000",
         "--state_save_interval=10000",
+        # The exception column is where a dead letter says why (reason, connector, resource,
+        # source id, job id: see tasks.parking); kwargs stay on the task page, not in the list.
+        f"--tasks_columns={TASKS_COLUMNS}",
     )
 
 

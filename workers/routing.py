@@ -16,6 +16,8 @@ STATIC_ROUTES = {
     "brevo.submit_import": SINK_BREVO,
     "brevo.await_import": SINK_BREVO,
     "deadletter.park": DEADLETTER,
+    "deadletter.replay": DEADLETTER,
+    "deadletter.replay_many": DEADLETTER,
 }
 #: Tasks that talk to a vendor run on that vendor's queue, named by their `connector` argument.
 VENDOR_ROUTED = {"sync.pull_page", "sync.refetch"}

@@ -183,6 +183,36 @@ class PipedriveClient(PooledClient):
             info={"rate_limit": asdict(rate_limit_signal(response))},
         )
 
+    def get_person(self, person_id: int) -> Record | None:
+        """One person, presented like `list_persons` presents them; None when Pipedrive has no
+        such person (404: deleted, merged away, or hidden from this token's user).
+
+        `GET /api/v2/persons/{id}`: https://developers.pipedrive.com/docs/api/v1/Persons#getPerson
+        """
+        if isinstance(person_id, bool) or not isinstance(person_id, int) or person_id < 1:
+            raise ValueError("person_id must be a positive integer")
+        operation = "get_person"
+        response = send(
+            self._http, "GET", f"/api/v2/persons/{person_id}", vendor=VENDOR, operation=operation
+        )
+        if response.status_code == 404:
+            return None
+        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        if error is not None:
+            raise error
+        body = decode_json(response, vendor=VENDOR, operation=operation)
+        if not isinstance(body, dict):
+            raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
+        body_error = _body_error(body, operation=operation)
+        if body_error is not None:
+            raise body_error
+        raw = body.get("data")
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise VendorUnavailableError(VENDOR, operation, "`data` is not an object")
+        return present_person(raw, self._org_names([org_id_of(raw)]))
+
     def _org_names(self, org_ids: Iterable[int | None]) -> dict[int, str | None]:
         """Names for every id on a page: cached ones free, the rest in calls of 100 ids."""
         names: dict[int, str | None] = {}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, SecretStr, model_validator
 
 from connectors.core.settings import StrictModel
 
 #: The person mapping used when the config gives none: the docs' own example, minus fields that
 #: need related records.
-DEFAULT_PERSON_MAPPING: dict[str, str] = {
+DEFAULT_PERSON_MAPPING: dict[str, Any] = {
     "email": "email",
     "name": "FULLNAME",
     "first_name": "FIRSTNAME",
@@ -51,13 +53,22 @@ class PipedriveSettings(StrictModel):
     base_url: str | None = None
     sync: PipedriveSync = PipedriveSync()
     lists: dict[str, int] = Field(default_factory=dict)
-    person_mapping: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PERSON_MAPPING))
+    #: source path -> Brevo target (short form) or Brevo target -> {from, transform, ...}
+    person_mapping: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_PERSON_MAPPING))
+    #: Region for phone numbers written without a country code (ISO 3166, e.g. FR); without it
+    #: such numbers are invalid rather than guessed.
+    phone_region: str | None = None
     deal_stage_mapping: dict[int | str, int] = Field(default_factory=dict)
     webhooks: list[PipedriveWebhookRule] = Field(default_factory=list)
     #: Pipedrive's v2 list endpoints accept at most 500 items a page.
     page_size: int = Field(default=500, ge=1, le=500)
     timeout_seconds: float = Field(default=30.0, gt=0)
     schedule: ScheduleSettings = ScheduleSettings()
+    #: Reasons whose open dead letters are replayed when the next job of the stream starts:
+    #: the passing failures, which a later run usually gets through.
+    retry_dead_letters: list[str] = Field(
+        default_factory=lambda: ["vendor_unavailable", "retries_exhausted"]
+    )
 
     @model_validator(mode="after")
     def _needs_a_token_when_enabled(self) -> PipedriveSettings:

@@ -56,6 +56,8 @@ class PipedriveFake:
         self._persons = Timeline(records, seed)
         self._organizations = Timeline(organization_count(records), seed + 1)
         self._touches: Counter[int] = Counter()
+        #: Fields a test changed on a person ("fix the record at the vendor"), applied on read.
+        self._edits: dict[int, dict[str, Any]] = {}
         self._lock = threading.RLock()
         self.failures = FailureSwitch(FAILURE_STATUSES, allow_malformed=True)
         self.rate_limit = FixedWindowLimiter(burst, BURST_WINDOW_SECONDS)
@@ -68,6 +70,7 @@ class PipedriveFake:
             self._persons = Timeline(self._persons.count, self.seed)
             self._organizations = Timeline(self._organizations.count, self.seed + 1)
             self._touches.clear()
+            self._edits.clear()
             self.failures.clear()
             self.rate_limit.configure(self._initial_burst)
             self.log = RequestLog()
@@ -102,6 +105,7 @@ class PipedriveFake:
             if touches:
                 record["last_name"] = last_name_after_touches(record["last_name"], touches)
                 record["name"] = f"{record['first_name']} {record['last_name']}"
+            record.update(self._edits.get(person_id, {}))
             return record
 
     def organization(self, org_id: int) -> dict[str, Any]:
@@ -141,6 +145,17 @@ class PipedriveFake:
             epoch = self._persons.next_touch_epoch(int(time.time()))
             for person_id in self._persons.touch(ids, epoch):
                 self._touches[person_id] += 1
+            return to_rfc3339(epoch)
+
+    def edit_person(self, person_id: int, changes: dict[str, Any]) -> str:
+        """Change top-level fields of a person (e.g. give it `emails`), as a user would in
+        Pipedrive; its update_time moves past every other. Returns that update_time."""
+        with self._lock:
+            if not self._persons.exists(person_id):
+                raise KeyError(person_id)
+            self._edits.setdefault(person_id, {}).update(changes)
+            epoch = self._persons.next_touch_epoch(int(time.time()))
+            self._persons.touch([person_id], epoch)
             return to_rfc3339(epoch)
 
     def touch_fraction(self, fraction: float, seed: int = 0) -> list[int]:
