@@ -6,6 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
+from deadletter.retention import cutoff, parse_age
 from deadletter.store import DeadLetterStore
 from tasks import jobs
 from tasks.policy import PolicyTask
@@ -67,3 +68,12 @@ def park(
     raise DeadLettered(
         dead_letter_text(reason, connector, resource, source_id, job_id, letter_id, message)
     )
+
+
+@shared_task(name="deadletter.purge", base=PolicyTask, bind=True)
+def purge(self: PolicyTask, *, older_than: str) -> dict[str, Any]:
+    """Delete resolved and discarded dead letters older than an age like `30d` (beat runs it)."""
+    limit = cutoff(parse_age(older_than))
+    with transaction() as session:
+        deleted = DeadLetterStore(session).purge(older_than=limit)
+    return {"purged": deleted, "older_than": older_than}

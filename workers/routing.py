@@ -16,6 +16,7 @@ STATIC_ROUTES = {
     "brevo.submit_import": SINK_BREVO,
     "brevo.await_import": SINK_BREVO,
     "deadletter.park": DEADLETTER,
+    "deadletter.purge": DEADLETTER,
     "deadletter.replay": DEADLETTER,
     "deadletter.replay_many": DEADLETTER,
 }

@@ -14,6 +14,7 @@ from celery.schedules import crontab
 
 from connectors.config import TajoConfig
 from connectors.core.errors import ConfigError
+from deadletter.retention import parse_age
 from tasks.streams import SUPPORTED
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -45,8 +46,26 @@ def parse_schedule(text: str, key_path: str) -> tuple[Any, float]:
     return schedule, 60.0
 
 
+def purge_entry(config: TajoConfig) -> dict[str, Any]:
+    """The daily dead-letter purge; a bad retention age is a config error naming its key."""
+    retention = config.deadletters.retention
+    try:
+        parse_age(retention)
+    except ValueError as exc:
+        raise ConfigError("deadletters.retention", str(exc)) from None
+    schedule, expires = parse_schedule(
+        config.deadletters.purge_schedule, "deadletters.purge_schedule"
+    )
+    return {
+        "task": "deadletter.purge",
+        "schedule": schedule,
+        "kwargs": {"older_than": retention},
+        "options": {"expires": expires},
+    }
+
+
 def beat_schedule(config: TajoConfig) -> dict[str, dict[str, Any]]:
-    entries: dict[str, dict[str, Any]] = {}
+    entries: dict[str, dict[str, Any]] = {"deadletter-purge": purge_entry(config)}
     for name, settings in config.enabled_connectors().items():
         resources = [
             r for r, on in settings.sync.model_dump().items() if on and (name, r) in SUPPORTED

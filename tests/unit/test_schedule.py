@@ -36,7 +36,11 @@ connectors:
         env={},
     )
     entries = beat_schedule(config)
-    assert set(entries) == {"sync-pipedrive-persons-incremental", "sync-pipedrive-persons-full"}
+    assert set(entries) == {
+        "sync-pipedrive-persons-incremental",
+        "sync-pipedrive-persons-full",
+        "deadletter-purge",
+    }
     entry = entries["sync-pipedrive-persons-incremental"]
     assert entry["task"] == "sync.run"
     assert entry["kwargs"] == {
@@ -45,3 +49,17 @@ connectors:
         "mode": "incremental",
     }
     assert entry["options"]["expires"] == 300.0
+
+
+def test_the_dead_letter_purge_runs_daily_with_the_configured_retention() -> None:
+    config = parse_config("deadletters: {retention: 14d}", env={})
+    entry = beat_schedule(config)["deadletter-purge"]
+    assert entry["task"] == "deadletter.purge"
+    assert entry["kwargs"] == {"older_than": "14d"}
+
+
+def test_a_bad_retention_names_its_key() -> None:
+    config = parse_config("deadletters: {retention: forever}", env={})
+    with pytest.raises(ConfigError) as caught:
+        beat_schedule(config)
+    assert caught.value.key_path == "deadletters.retention"
