@@ -85,6 +85,19 @@ def customers(count: int) -> list[dict[str, Any]]:
     return out
 
 
+def usable_text(value: object) -> bool:
+    """What the engine checks before storing text: short, and encodable (no lone surrogate)."""
+    if not isinstance(value, str) or len(value) > 5000:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def handwritten_person(record: dict[str, Any], labels: dict[str, str], key: str) -> dict[str, Any]:
     email = sms = None
     try:
@@ -104,10 +117,10 @@ def handwritten_person(record: dict[str, Any], labels: dict[str, str], key: str)
         ("last_name", "LASTNAME"),
     ):
         value = record.get(source)
-        if isinstance(value, str) and len(value) <= 5000:
+        if usable_text(value):
             attributes[target] = value
     org = record.get("org_id")
-    if isinstance(org, dict) and isinstance(org.get("name"), str):
+    if isinstance(org, dict) and usable_text(org.get("name")):
         attributes["COMPANY"] = org["name"]
     option = (record.get("custom_fields") or {}).get(key)
     if option is not None:
@@ -132,13 +145,34 @@ def handwritten_customer(record: dict[str, Any]) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     for source, target in (("first_name", "FIRSTNAME"), ("last_name", "LASTNAME")):
         value = record.get(source)
-        if isinstance(value, str) and len(value) <= 5000:
+        if usable_text(value):
             attributes[target] = value
     if record.get("total_spent") is not None:
         attributes["TOTAL_SPENT"] = float(split_money(record["total_spent"])[0])
     if sms is not None:
         attributes["SMS"] = sms
     return {"ext_id": f"shopify:customers:{record['id']}", "email": email, "attributes": attributes}
+
+
+def outcome(function: Callable[[Any], object], record: Any) -> object:
+    """What a mapping function makes of a record, in a shape both functions share."""
+    try:
+        result = function(record)
+    except MappingError as exc:
+        return exc.reason
+    if isinstance(result, dict):
+        return (result["ext_id"], result["email"], result["attributes"])
+    op = result.to_json()  # type: ignore[attr-defined]
+    return (op["ext_id"], op["email"], op["attributes"])
+
+
+def check_same_work(
+    engine: Callable[[Any], object], handwritten: Callable[[Any], object], records: list[Any]
+) -> None:
+    """The comparison is only fair if both produce the same thing: check it before timing."""
+    for record in records:
+        if outcome(engine, record) != outcome(handwritten, record):
+            sys.exit(f"engine and handwritten disagree on record {record.get('id')}")
 
 
 def rate(function: Callable[[Any], object], records: list[Any]) -> float:
@@ -174,6 +208,7 @@ def main() -> None:
         return handwritten_customer(record)
 
     records = people + shoppers
+    check_same_work(engine, handwritten, people[:2000] + shoppers[:2000])
     engine_rate = rate(engine, records)
     hand_rate = rate(handwritten, records)
     engine_rate, hand_rate = (

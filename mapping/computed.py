@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 from mapping.errors import SpecError
 from mapping.paths import ABSENT, SourcePath, parse_dotted
@@ -60,11 +60,17 @@ class Aggregate:
             keyed = [(parse_timestamp(v).isoformat(), v) for v in values]
         except TransformError:
             keyed = [(float(split_money(v)[0]), v) for v in values]  # type: ignore[misc]
-        chosen = max(keyed) if self.op == "max" else min(keyed)
-        return chosen[1]
+        # Compare by the key only: two equal keys may carry values of different types (the
+        # epoch 0 and "1970-01-01T00:00:00+00:00"), which Python cannot order.
+        pick = max if self.op == "max" else min
+        return pick(keyed, key=_first)[1]
 
     def _matches(self, item: object) -> bool:
         return all(path.get(item) in values for path, values in self.where)
+
+
+def _first(pair: tuple[object, object]) -> Any:
+    return pair[0]
 
 
 def aggregate(op: str, over: str, field: str | None = None, **where: object) -> Aggregate:

@@ -21,8 +21,8 @@ Attribute values that are null or absent are omitted, never sent as empty; objec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Final
 
@@ -34,9 +34,9 @@ from mapping.fields import FieldSpec, parse_entry
 from mapping.hashing import canonical_json, content_hash
 from mapping.identifiers import normalise_email, normalise_phone
 from mapping.operations import ContactUpsert
-from mapping.paths import ABSENT, SourcePath, parse_dotted
+from mapping.paths import ABSENT, SourcePath, compile_getter, parse_dotted
 from mapping.previews import kind_of, preview
-from mapping.steps import NOTHING, AttributeStep, FlagStep, IdentifierStep, ReadStep
+from mapping.steps import NOTHING, Applier, AttributeStep, FlagStep, IdentifierStep, ReadStep
 from mapping.targets import SMS_ATTRIBUTE
 from mapping.transforms import COUNTRY_CODES, DEFAULT, Transform, TransformContext, build
 from mapping.values import AttributeValue
@@ -84,43 +84,58 @@ class ContactMapper:
     #: short stable hash of the effective spec; stored on dead letters and in the write ledger
     version: str
     ext_id_template: str = DEFAULT_EXT_ID
+    #: What `map` runs, prepared once: the steps' compiled closures and the fixed strings.
+    _compiled: _CompiledPlan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        plan = self.plan
+        object.__setattr__(
+            self,
+            "_compiled",
+            _CompiledPlan(
+                noun=_singular(self.resource),
+                source_id=compile_getter(self.id_path),
+                email=None if plan.email is None else plan.email.compiled,
+                sms=None if plan.sms is None else plan.sms.compiled,
+                attributes=tuple(step.compiled for step in plan.attributes),
+                ext_id_prefix=(
+                    f"{self.vendor}:{self.resource}:"
+                    if self.ext_id_template == DEFAULT_EXT_ID
+                    else None
+                ),
+            ),
+        )
 
     def map(self, record: object) -> ContactUpsert:
         """The operation for `record`; any other input than a usable record is a `MappingError`."""
-        noun = _singular(self.resource)
-        if not isinstance(record, Mapping):
+        compiled = self._compiled
+        if type(record) is not dict and not isinstance(record, Mapping):
             raise MappingError(
                 Reason.UNSUPPORTED_RECORD,
-                f"a {noun} record must be a JSON object, not a {kind_of(record)}",
+                f"a {compiled.noun} record must be a JSON object, not a {kind_of(record)}",
             )
-        source_id = self._source_id(record, noun)
-        try:
-            email, sms = self._identifiers(record)
-        except MappingError as exc:
-            raise _about(noun, source_id, exc) from None
-        if email is None and sms is None:
-            raise MappingError(
-                Reason.MISSING_IDENTIFIER, f"{noun} {source_id} has no email and no phone"
-            )
+        source_id = self._source_id(record, compiled)
+        email, sms = self._identifiers(record, compiled, source_id)
         attributes: dict[str, AttributeValue] = {}
         try:
-            for step in self.plan.attributes:
-                step.apply(record, attributes)
+            for apply in compiled.attributes:
+                apply(record, attributes)
             flags = (
                 {step.target: step.read(record) for step in self.plan.flags}
                 if self.plan.flags
                 else _NO_FLAGS
             )
         except MappingError as exc:
-            raise _about(noun, source_id, exc) from None
+            raise _about(compiled.noun, source_id, exc) from None
         except RecursionError:
             raise MappingError(
-                Reason.UNSUPPORTED_RECORD, f"{noun} {source_id} is nested too deeply"
+                Reason.UNSUPPORTED_RECORD, f"{compiled.noun} {source_id} is nested too deeply"
             ) from None
         if sms is not None:
             attributes[SMS_ATTRIBUTE] = sms
+        prefix = compiled.ext_id_prefix
         operation = ContactUpsert(
-            ext_id=self._ext_id(source_id),
+            ext_id=prefix + source_id if prefix is not None else self._ext_id(source_id),
             source_id=source_id,
             email=email,
             attributes=attributes,
@@ -128,7 +143,10 @@ class ContactMapper:
             email_blacklisted=flags.get("emailBlacklisted"),
             sms_blacklisted=flags.get("smsBlacklisted"),
         )
-        _check_size(operation, noun, source_id)
+        # Attribute values are capped at 5,000 characters each, so only a record with very many
+        # attributes can get near the limit: measure the JSON only then.
+        if len(attributes) * _WORST_VALUE_BYTES >= MAX_RECORD_BYTES:
+            _check_size(operation, compiled.noun, source_id)
         return operation
 
     def _ext_id(self, source_id: str) -> str:
@@ -136,8 +154,8 @@ class ContactMapper:
             return f"{self.vendor}:{self.resource}:{source_id}"
         return self.ext_id_template.format(vendor=self.vendor, resource=self.resource, id=source_id)
 
-    def _source_id(self, record: Mapping[str, object], noun: str) -> str:
-        raw = self.id_path.get(record)
+    def _source_id(self, record: Mapping[str, object], compiled: _CompiledPlan) -> str:
+        raw = compiled.source_id(record)
         if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= _MAX_INT_ID:
             return str(raw)
         if (
@@ -150,42 +168,61 @@ class ContactMapper:
         shown = "missing" if raw is ABSENT else preview(raw)
         raise MappingError(
             Reason.UNSUPPORTED_RECORD,
-            f"a {noun} record needs an id (a non-negative integer or a short string without "
-            f"spaces) at {self.id_path.text}; found {shown}",
+            f"a {compiled.noun} record needs an id (a non-negative integer or a short string "
+            f"without spaces) at {self.id_path.text}; found {shown}",
             self.id_path.text,
         )
 
-    def _identifiers(self, record: Mapping[str, object]) -> tuple[str | None, str | None]:
-        """Both identifiers; raises only when neither is usable and at least one is invalid."""
-        email, email_error = _read_identifier(self.plan.email, record)
-        sms, sms_error = _read_identifier(self.plan.sms, record)
+    def _identifiers(
+        self, record: Mapping[str, object], compiled: _CompiledPlan, source_id: str
+    ) -> tuple[str | None, str | None]:
+        """Both identifiers; raises unless at least one is usable (see the module docstring)."""
+        email = sms = None
+        email_error = sms_error = None
+        if compiled.email is not None:
+            try:
+                email = compiled.email(record)
+            except MappingError as exc:
+                email_error = exc
+        if compiled.sms is not None:
+            try:
+                sms = compiled.sms(record)
+            except MappingError as exc:
+                sms_error = exc
         if email is not None or sms is not None:
             return email, sms  # a bad other identifier is dropped: see the module docstring
+        noun = compiled.noun
         if email_error is not None and sms_error is not None:
-            raise MappingError(
-                email_error.reason, f"{email_error.message}; {sms_error.message}", email_error.field
+            raise _about(
+                noun,
+                source_id,
+                MappingError(
+                    email_error.reason,
+                    f"{email_error.message}; {sms_error.message}",
+                    email_error.field,
+                ),
             )
-        if email_error is not None:
-            raise email_error
-        if sms_error is not None:
-            raise sms_error
-        return None, None
+        if email_error is not None or sms_error is not None:
+            raise _about(noun, source_id, email_error or sms_error)  # type: ignore[arg-type]
+        raise MappingError(
+            Reason.MISSING_IDENTIFIER, f"{noun} {source_id} has no email and no phone"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledPlan:
+    noun: str
+    source_id: Callable[[Mapping[str, object]], object]
+    email: Callable[[Mapping[str, object]], str | None] | None
+    sms: Callable[[Mapping[str, object]], str | None] | None
+    attributes: tuple[Applier, ...]
+    #: `vendor:resource:` for the default ext_id template, None for a custom one
+    ext_id_prefix: str | None
 
 
 def _about(noun: str, source_id: str, error: MappingError) -> MappingError:
     """The same error, its message prefixed with which record it is about."""
     return MappingError(error.reason, f"{noun} {source_id}: {error.message}", error.field)
-
-
-def _read_identifier(
-    step: IdentifierStep | None, record: Mapping[str, object]
-) -> tuple[str | None, MappingError | None]:
-    if step is None:
-        return None, None
-    try:
-        return step.read(record), None
-    except MappingError as exc:
-        return None, exc
 
 
 def compile_contact_mapping(
@@ -359,10 +396,6 @@ def _phone(value: object, path: str, *, region: str | None) -> str | None:
 
 
 def _check_size(operation: ContactUpsert, noun: str, source_id: str) -> None:
-    # Attribute values are capped at 5,000 characters each, so only a record with very many
-    # attributes can get near the limit: measure the JSON only then.
-    if len(operation.attributes) * _WORST_VALUE_BYTES < MAX_RECORD_BYTES:
-        return
     size = len(canonical_json(operation.to_json()))
     if size > MAX_RECORD_BYTES:
         raise MappingError(

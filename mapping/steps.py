@@ -7,18 +7,31 @@ Brevo type -> checked value. Every failure is a `MappingError` naming the target
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from math import isfinite
 from typing import Final
 
 from mapping.brevo_types import BrevoAttribute, coerce
 from mapping.computed import Aggregate
 from mapping.errors import MappingError, Reason
-from mapping.paths import ABSENT, SourcePath
+from mapping.paths import ABSENT, SourcePath, compile_getter
 from mapping.transforms import Transform, TransformError
-from mapping.values import AttributeValue, to_attribute_value, to_choice_list
+from mapping.values import (
+    MAX_EXACT_INTEGER,
+    MAX_TEXT_LENGTH,
+    AttributeValue,
+    encodable,
+    to_attribute_value,
+    to_choice_list,
+)
 from mapping.vendor_fields import VendorField, option_labels
 
 _NOTHING: Final = object()
+
+#: A compiled read: the record (already known to be an object) -> the value or None.
+Reader = Callable[[Mapping[str, object]], object]
+#: A compiled attribute step: sets its attribute in the dict, or leaves it out.
+Applier = Callable[[Mapping[str, object], dict[str, AttributeValue]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +49,11 @@ class ReadStep:
     transforms: tuple[Transform, ...]
     #: the fallback path for Pipedrive v1 records (custom field keys at the top level)
     fallback: SourcePath | None = None
+    #: `read` specialised at compile time for what this step actually uses (see `_compile`)
+    compiled: Reader = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", self._compile())
 
     @property
     def path(self) -> str:
@@ -43,6 +61,61 @@ class ReadStep:
 
     def read(self, record: Mapping[str, object]) -> object:
         """The value after transforms; None when there is none (and none is required)."""
+        return self.compiled(record)
+
+    def _compile(self) -> Reader:
+        """The common shapes (one path, maybe transforms, nothing else) as a closure that does
+        only their work; every other shape runs the general pipeline. Both give the same values.
+        """
+        if len(self.sources) != 1 or self.default is not _NOTHING or self.required:
+            return self._read_general
+        options = self.vendor_field if self.vendor_field and self.vendor_field.has_options else None
+        plain = self.fallback is None and self.aggregate is None and options is None
+        if plain and not self.transforms and len(self.source.segments) == 1:
+            (key,) = self.source.segments
+
+            def read_key(record: Mapping[str, object]) -> object:
+                return record.get(key)  # absent and null both read as None
+
+            return read_key
+        get = compile_getter(self.source)
+        if plain and not self.transforms:
+
+            def read_plain(record: Mapping[str, object]) -> object:
+                value = get(record)
+                return None if value is ABSENT else value
+
+            return read_plain
+        fallback = None if self.fallback is None else compile_getter(self.fallback)
+        aggregate, transforms, error = self.aggregate, self.transforms, self.error
+
+        def read_one(record: Mapping[str, object]) -> object:
+            value = get(record)
+            if value is ABSENT and fallback is not None:
+                value = fallback(record)
+            if value is ABSENT and aggregate is not None:
+                try:
+                    value = aggregate.compute(record)
+                except TransformError as exc:
+                    raise error(exc.reason, exc.problem) from None
+            if value is ABSENT or value is None:
+                return None
+            if options is not None:
+                value = option_labels(options, value)
+            try:
+                for transform in transforms:
+                    value = transform(value)
+                    if value is None:
+                        return None
+            except TransformError as exc:
+                raise error(exc.reason, exc.problem) from None
+            except RecursionError:
+                raise error(Reason.TRANSFORM_FAILED, "is nested too deeply") from None
+            return value
+
+        return read_one
+
+    def _read_general(self, record: Mapping[str, object]) -> object:
         if len(self.sources) > 1:
             value: object = [s.get(record) for s in self.sources]
             value = [v for v in value if v is not ABSENT and v is not None] or None  # type: ignore[attr-defined]
@@ -92,9 +165,48 @@ class AttributeStep:
     #: True when a transform, the vendor field or the Brevo type makes a list of choices; a
     #: list straight from the record is otherwise a type mismatch
     allows_list: bool = False
+    #: `apply` specialised at compile time (see `_compile`)
+    compiled: Applier = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", self._compile())
+
+    def _compile(self) -> Applier:
+        """Without an account type to coerce to (the usual case), plain text of a safe length
+        is stored as is and everything else goes through the full check in `_apply_general`."""
+        if self.brevo is not None or not self.known:
+            return self._apply_general
+        read, attribute, general = self.reader.compiled, self.attribute, self._finish
+
+        def apply_unchecked(
+            record: Mapping[str, object], attributes: dict[str, AttributeValue]
+        ) -> None:
+            value = read(record)
+            if value is None:
+                return
+            # The commonest values, checked here exactly as `to_attribute_value` would.
+            if type(value) is str:
+                if len(value) <= MAX_TEXT_LENGTH and (value.isascii() or encodable(value)):
+                    attributes[attribute] = value
+                    return
+            elif type(value) is float:
+                if isfinite(value):
+                    attributes[attribute] = value
+                    return
+            elif type(value) is int and -MAX_EXACT_INTEGER <= value <= MAX_EXACT_INTEGER:
+                attributes[attribute] = value
+                return
+            general(value, attributes)
+
+        return apply_unchecked
 
     def apply(self, record: Mapping[str, object], attributes: dict[str, AttributeValue]) -> None:
-        value = self.reader.read(record)
+        self.compiled(record, attributes)
+
+    def _apply_general(
+        self, record: Mapping[str, object], attributes: dict[str, AttributeValue]
+    ) -> None:
+        value = self.reader.compiled(record)
         if value is None:
             return
         if not self.known:
@@ -107,6 +219,10 @@ class AttributeStep:
                 value = coerce(self.brevo, value)
             except TransformError as exc:
                 raise self.reader.error(exc.reason, exc.problem) from None
+        self._finish(value, attributes)
+
+    def _finish(self, value: object, attributes: dict[str, AttributeValue]) -> None:
+        """The final value check, and the attribute set when there is a value."""
         if isinstance(value, list) and self.allows_list:
             converted: AttributeValue | None = to_choice_list(
                 value, attribute=self.attribute, path=self.source.text
@@ -124,12 +240,22 @@ class IdentifierStep:
     source: SourcePath
     reader: ReadStep
     normalise: Callable[[object, str], str | None]
+    #: `read` specialised at compile time
+    compiled: Callable[[Mapping[str, object]], str | None] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        read, normalise, path = self.reader.compiled, self.normalise, self.source.text
+
+        def read_identifier(record: Mapping[str, object]) -> str | None:
+            value = read(record)
+            return None if value is None else normalise(value, path)
+
+        object.__setattr__(self, "compiled", read_identifier)
 
     def read(self, record: Mapping[str, object]) -> str | None:
-        value = self.reader.read(record)
-        if value is None:
-            return None
-        return self.normalise(value, self.source.text)
+        return self.compiled(record)
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,7 +126,7 @@ def to_brevo_date(value: object) -> str:
     parsed = parse_timestamp(value)
     if isinstance(parsed, datetime):
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC)
+            parsed = _in_utc(parsed, value)
         return parsed.date().isoformat()
     return parsed.isoformat()
 
@@ -138,7 +138,16 @@ def to_iso_datetime(value: object) -> str:
         parsed = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC)
     elif parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return _in_utc(parsed, value).isoformat().replace("+00:00", "Z")
+
+
+def _in_utc(moment: datetime, shown: object) -> datetime:
+    # 9999-12-31T23:00-05:00 is a valid ISO-8601 time whose UTC date is past year 9999, which
+    # Python's datetime cannot hold (OverflowError): a bad value, not a crash.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise _fail(f"= {preview(shown)} is outside the dates Brevo can store") from None
 
 
 # -- numbers and money ----------------------------------------------------------------------

@@ -24,7 +24,7 @@ MAX_CHOICES: Final = 100
 #: Longest text attribute value we send; longer values are dead-lettered, never truncated.
 MAX_TEXT_LENGTH: Final = 5000
 #: Integers past 2**53 do not survive a JSON round trip through a double without changing.
-_MAX_EXACT_INTEGER: Final = 2**53
+MAX_EXACT_INTEGER: Final = 2**53
 
 
 def to_attribute_value(value: object, *, attribute: str, path: str) -> AttributeValue | None:
@@ -34,7 +34,7 @@ def to_attribute_value(value: object, *, attribute: str, path: str) -> Attribute
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
-        if abs(value) > _MAX_EXACT_INTEGER:
+        if abs(value) > MAX_EXACT_INTEGER:
             raise _mismatch(attribute, path, f"= {preview(value)} is too large to store exactly")
         return value
     if isinstance(value, float):
@@ -60,12 +60,21 @@ def to_choice_list(value: list[object], *, attribute: str, path: str) -> list[st
     return labels or None
 
 
-def _text(value: str, *, attribute: str, path: str) -> str:
+def encodable(value: str) -> bool:
+    """False for text with a lone surrogate (JSON allows "\\ud800"): it cannot be encoded in a
+    request body at all. ASCII text (the common case) is known good without encoding it."""
+    if value.isascii():
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        # Lone surrogates (JSON allows "\ud800") cannot be encoded in the request body at all.
-        raise _mismatch(attribute, path, "is not valid Unicode text") from None
+        return False
+    return True
+
+
+def _text(value: str, *, attribute: str, path: str) -> str:
+    if not encodable(value):
+        raise _mismatch(attribute, path, "is not valid Unicode text")
     if len(value) > MAX_TEXT_LENGTH:
         raise MappingError(
             Reason.VALUE_TOO_LONG,

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from connectors.core.errors import ConfigError
+from tasks.streams import mapper_for
 from workers.config import parse_config
+from workers.plan import mapping_versions
 
 EXAMPLES = Path(__file__).parent.parent / "fixtures" / "config-examples"
 
@@ -93,3 +95,68 @@ def test_broken_yaml_is_a_config_error() -> None:
 
 def test_an_empty_file_is_an_empty_config() -> None:
     assert parse_config("", env={}).enabled_connectors() == {}
+
+
+SHOPIFY_ENV = {"SHOPIFY_API_KEY": "key-1", "SHOPIFY_API_SECRET": "secret-1"}
+
+
+def test_the_shopify_config_example_file_loads_as_written() -> None:
+    config = parse_config((EXAMPLES / "shopify.yaml").read_text(), env=SHOPIFY_ENV)
+    shopify = config.connectors.shopify
+    assert shopify is not None
+    assert shopify.api_secret is not None
+    assert shopify.api_secret.get_secret_value() == "secret-1"
+    assert shopify.field_mapping == {
+        "email": "email",
+        "first_name": "FIRSTNAME",
+        "last_name": "LASTNAME",
+        "total_spent": "TOTAL_SPENT",
+    }
+
+
+def test_the_shopify_example_field_mapping_compiles_and_maps_a_customer() -> None:
+    config = parse_config((EXAMPLES / "shopify.yaml").read_text(), env=SHOPIFY_ENV)
+    versions = mapping_versions(config, "shopify")  # what `tajo config check` compiles
+    mapper = mapper_for(config, "shopify", "customers")
+    assert versions == {"customers": mapper.version}
+    customer = {"id": 7, "email": "Zoe@Example.com", "first_name": "Zoë", "total_spent": "19.90"}
+    operation = mapper.map(customer)
+    assert operation.email == "zoe@example.com"
+    assert operation.attributes == {"FIRSTNAME": "Zoë", "TOTAL_SPENT": 19.9}
+
+
+def check_pipedrive_mapping(extra_lines: str) -> ConfigError:
+    """The error `tajo config check` reports for the issue's block with `extra_lines` appended
+    to its person_mapping; parsing alone succeeds (specs are compiled, not parsed, there)."""
+    config = parse_config(ISSUE_BLOCK + extra_lines, env={"PIPEDRIVE_API_TOKEN": "x"})
+    with pytest.raises(ConfigError) as caught:
+        mapping_versions(config, "pipedrive")
+    return caught.value
+
+
+def test_a_spec_with_an_unknown_transform_names_the_transform_key() -> None:
+    error = check_pipedrive_mapping("      NICKNAME: {from: name, transform: [strip, shout]}\n")
+    assert error.key_path == "connectors.pipedrive.person_mapping.NICKNAME.transform[1]"
+    assert "unknown transform 'shout'" in error.problem
+
+
+def test_a_spec_with_an_attribute_not_in_upper_case_names_the_source_key() -> None:
+    error = check_pipedrive_mapping("      nickname: FirstName\n")
+    assert error.key_path == "connectors.pipedrive.person_mapping.nickname"
+    assert "UPPER_CASE" in error.problem
+
+
+def test_a_long_form_attribute_not_in_upper_case_names_its_key() -> None:
+    error = check_pipedrive_mapping("      Nickname: {from: first_name}\n")
+    assert error.key_path == "connectors.pipedrive.person_mapping.Nickname"
+
+
+def test_a_spec_with_a_malformed_json_pointer_names_the_from_key() -> None:
+    error = check_pipedrive_mapping('      WORK_PHONE: {from: "/phones/~2/value"}\n')
+    assert error.key_path == "connectors.pipedrive.person_mapping.WORK_PHONE.from"
+    assert "RFC 6901" in error.problem
+
+
+def test_a_malformed_pointer_among_several_sources_names_its_index() -> None:
+    error = check_pipedrive_mapping('      FULL: {from: [name, "/a//b"], transform: concat}\n')
+    assert error.key_path == "connectors.pipedrive.person_mapping.FULL.from[1]"
