@@ -7,7 +7,7 @@ from typing import Any
 
 from celery import shared_task
 
-from tasks import clients, jobs, ledger, staging
+from tasks import clients, jobs, ledger, limits, staging
 from tasks.models import BrevoImport, StagedWrite
 from tasks.parking import park
 from tasks.policy import Deferred, PolicyTask, describe, error_category
@@ -109,7 +109,14 @@ def submit_import(self: PolicyTask, *, import_id: int) -> dict[str, Any]:
         imp = session.get(BrevoImport, import_id)
         if body is None or imp is None or imp.status != "claimed":
             return {"import_id": import_id, "status": "already sent"}
-    process_id = clients.brevo(config().brevo).import_contacts(body.rows, list_ids=body.list_ids)
+    settings = config().brevo
+    client = clients.brevo(settings)
+    process_id = limits.metered(
+        "brevo",
+        settings.api_key,
+        limits.brevo_contacts_bucket(settings),
+        lambda: client.import_contacts(body.rows, list_ids=body.list_ids),
+    )
     with transaction() as session:
         staging.mark_submitted(session, import_id, process_id)
     await_import.apply_async(kwargs={"import_id": import_id}, countdown=POLL_SCHEDULE[0])
@@ -125,8 +132,18 @@ def await_import(self: PolicyTask, *, import_id: int) -> dict[str, Any]:
         if imp is None or imp.status != "submitted" or imp.process_id is None:
             return {"import_id": import_id, "status": "not awaiting"}
         process_id, polls = imp.process_id, imp.polls
-        imp.polls = polls + 1
-    process = clients.brevo(config().brevo).get_process(process_id)
+    settings = config().brevo
+    client = clients.brevo(settings)
+    process = limits.metered(
+        "brevo",
+        settings.api_key,
+        limits.brevo_other_bucket(settings),
+        lambda: client.get_process(process_id),
+    )
+    with transaction() as session:
+        imp = session.get(BrevoImport, import_id)
+        if imp is not None:
+            imp.polls = polls + 1
     if process.get("status") != "completed":
         raise Deferred(
             POLL_SCHEDULE[min(polls + 1, len(POLL_SCHEDULE) - 1)],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tasks import jobs, ledger, runtime, staging, streams
+from connectors.core.records import Page
+from tasks import jobs, ledger, limits, runtime, staging, streams
 from tasks.pages import MappedPage, map_page
 from tasks.policy import describe, error_category
 from tasks.runtime import transaction
@@ -19,8 +20,9 @@ def read_and_map(
     job_id: int, connector: str, resource: str, cursor: str | None, page_no: int, since: str | None
 ) -> tuple[MappedPage, Any]:
     """Fetch one page and map it; register the tasks it will enqueue before they are sent."""
-    stream = streams.resolve(runtime.config(), connector, resource)
-    page = stream.fetch(cursor, since)
+    config = runtime.config()
+    stream = streams.resolve(config, connector, resource)
+    page = _fetch(stream, limits.source_budget(config, connector), cursor, since)
     with transaction() as session:
         mapped = map_page(
             page.records,
@@ -35,6 +37,21 @@ def read_and_map(
             keys.append((WRITE_KEY.format(page=page_no), "write"))
         jobs.expect_tasks(session, job_id, keys)
     return mapped, page
+
+
+def _fetch(
+    stream: streams.Stream,
+    budget: tuple[Any, runtime.Bucket] | None,
+    cursor: str | None,
+    since: str | None,
+) -> Page:
+    """One vendor page through the shared limiter, whose bucket then learns the page's headers."""
+    if budget is None:
+        return stream.fetch(cursor, since)
+    secret, bucket = budget
+    page = limits.metered(stream.connector, secret, bucket, lambda: stream.fetch(cursor, since))
+    limits.observe(stream.connector, secret, bucket, limits.signal_of(page.info))
+    return page
 
 
 def record_page(job_id: int, facts: jobs.PageFacts) -> bool:

@@ -13,6 +13,7 @@ from tasks import runtime
 from tasks.policy import PolicyTask
 from workers import db, embedded
 from workers.config import ConfigCache
+from workers.limiter import is_redis_url, limiter_for
 from workers.routing import declared_queues, route_task
 from workers.schedule import beat_schedule
 from workers.settings import Settings, get_settings
@@ -27,14 +28,16 @@ def broker_url(settings: Settings) -> str:
     return embedded.broker_url_for(settings.var_path)
 
 
-def install_runtime(settings: Settings) -> ConfigCache:
+def install_runtime(settings: Settings, broker: str | None = None) -> ConfigCache:
+    """Hand tasks their database, config and, when `broker` is a Redis, the shared limiter."""
     url = settings.effective_database_url()
     cache = ConfigCache(settings.config)
 
     def new_session() -> Session:
         return Session(db.get_engine(url), expire_on_commit=False)
 
-    runtime.install(runtime.Runtime(new_session=new_session, config=cache.get))
+    limiter = limiter_for(broker) if broker and is_redis_url(broker) else None
+    runtime.install(runtime.Runtime(new_session=new_session, config=cache.get, limiter=limiter))
     PolicyTask.max_retries = settings.max_error_retries
     PolicyTask.backoff_cap = settings.retry_backoff_cap_seconds
     return cache
@@ -43,7 +46,7 @@ def install_runtime(settings: Settings) -> ConfigCache:
 def create_app(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     url = broker_url(settings)
-    config_cache = install_runtime(settings)
+    config_cache = install_runtime(settings, url)
     app = Celery("tajo", broker=url, backend=url, include=TASK_MODULES)
     app.conf.update(
         task_serializer="json",

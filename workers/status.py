@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from tasks import jobs
 from tasks.models import JobStatus, SyncJob
-from tasks.runtime import transaction
+from tasks.runtime import config, transaction
+from workers import embedded
 from workers.celery_app import install_runtime
+from workers.limiter import limiter_for, limiter_states
 from workers.output import console, table
-from workers.settings import get_settings
+from workers.settings import Settings, get_settings
 
 JOB_COLUMNS = [
     "id", "connector", "resource", "mode", "status", "fetched", "written", "unchanged",
@@ -32,8 +34,12 @@ def _stored_counts(job: SyncJob) -> dict[str, int]:
     }
 
 
+LIMITER_COLUMNS = ["vendor", "credential", "bucket", "limit", "left", "paused until"]
+
+
 def print_status() -> None:
-    install_runtime(get_settings())
+    settings = get_settings()
+    install_runtime(settings)
     with transaction() as session:
         rows = [
             _job_row(
@@ -49,6 +55,22 @@ def print_status() -> None:
         ]
     console.print(table("jobs", JOB_COLUMNS, rows))
     console.print(table("cursors", ["connector", "resource", "value", "updated"], cursors))
+    limiter_rows = _limiter_rows(settings)
+    if limiter_rows is not None:
+        console.print(table("rate limits", LIMITER_COLUMNS, limiter_rows))
+
+
+def _limiter_rows(settings: Settings) -> list[list[object]] | None:
+    """The shared limiter's buckets, or None when no Redis is running (nothing to show)."""
+    url = settings.broker_url
+    if url is None:
+        if not embedded.socket_path(settings.var_path).exists():
+            return None
+        url = embedded.broker_url_for(settings.var_path)
+    return [
+        [s.vendor, s.credential, s.bucket, s.limit, s.left, s.paused_until]
+        for s in limiter_states(limiter_for(url), config())
+    ]
 
 
 def _error(category: str | None, message: str | None) -> str | None:

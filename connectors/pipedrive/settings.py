@@ -45,6 +45,14 @@ class ScheduleSettings(StrictModel):
     full: str | None = None
 
 
+class PipedriveRateLimit(StrictModel):
+    """Pipedrive's burst limit: requests per rolling 2-second window per token, by plan (80 on
+    Essential for OAuth apps). https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting"""
+
+    requests: int = Field(default=80, ge=1)
+    per_seconds: float = Field(default=2.0, gt=0)
+
+
 class PipedriveSettings(StrictModel):
     enabled: bool = True
     api_token: SecretStr | None = None
@@ -64,6 +72,8 @@ class PipedriveSettings(StrictModel):
     page_size: int = Field(default=500, ge=1, le=500)
     timeout_seconds: float = Field(default=30.0, gt=0)
     schedule: ScheduleSettings = ScheduleSettings()
+    #: The shared limiter's budget for this token (every worker together stays within it).
+    rate_limit: PipedriveRateLimit = PipedriveRateLimit()
     #: Reasons whose open dead letters are replayed when the next job of the stream starts:
     #: the passing failures, which a later run usually gets through.
     retry_dead_letters: list[str] = Field(
