@@ -113,3 +113,80 @@ def _is_id_list(value: object) -> bool:
     return isinstance(value, list) and all(
         isinstance(item, int) and not isinstance(item, bool) for item in value
     )
+
+
+#: Every operation kind a mapper can emit besides `contact.upsert`.
+OperationKind = Literal[
+    "contact.blocklist",
+    "list.add",
+    "list.remove",
+    "event.track",
+    "company.upsert",
+    "deal.upsert",
+    "object.upsert",
+    "order.upsert",
+]
+OPERATION_KINDS: frozenset[str] = frozenset(OperationKind.__args__)  # type: ignore[attr-defined]
+
+
+class BrevoOperationJson(TypedDict):
+    """The wire shape of a `BrevoOperation`."""
+
+    op: OperationKind
+    key: str
+    source_id: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BrevoOperation:
+    """One Brevo write other than a contact upsert, in Brevo's own field names.
+
+    `key` is the stable identity the write ledger keys on (e.g. `pipedrive:deals:42`, or
+    `list.add:61:pipedrive:persons:7`), so a redelivered page writes it once. `body` is one item
+    of the Brevo request for that kind, exactly as Brevo takes it:
+
+    - `contact.blocklist`: `{"identifier": {"email"|"ext_id"|"sms": str}, "emailBlacklisted"?: true,
+      "smsBlacklisted"?: true}` (only ever true: a sync never lifts a blocklist on its own)
+    - `list.add` / `list.remove`: `{"listId": int, "identifier": {"email"|"ext_id": str}}`; the
+      writer groups items by list and identifier type into calls of at most 150
+    - `event.track`: one event of `POST /v3/events`: `{"event_name", "identifiers":
+      {"email_id"|"ext_id"|"phone_id": str}, "event_date"?: ISO-8601, "event_properties"?: {},
+      "contact_properties"?: {}}`
+    - `company.upsert` / `deal.upsert`: `{"ext_id": str, "name": str, "attributes": {}}`; Brevo has
+      no external id for these, so the writer keeps ext_id -> Brevo id in the write ledger
+    - `object.upsert`: `{"object_type": str, "identifiers": {"ext_id": str}, "attributes": {}}`
+    - `order.upsert`: one item of `orders` in `POST /v3/orders/status/batch` (`id`, `createdAt`,
+      `updatedAt`, `status`, `amount`, `products`, `identifiers`...)
+    """
+
+    op: OperationKind
+    key: str
+    source_id: str
+    # Excluded from hashing only because dicts are unhashable; still compared for equality.
+    body: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def to_json(self) -> BrevoOperationJson:
+        return {
+            "op": self.op,
+            "key": self.key,
+            "source_id": self.source_id,
+            "body": dict(self.body),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BrevoOperation:
+        """Rebuild an operation from its JSON shape; `ValueError` if it is not one."""
+        if not isinstance(data, Mapping) or data.get("op") not in OPERATION_KINDS:
+            raise ValueError("not a Brevo operation of a known kind")
+        op, key, source_id, body = (
+            data["op"],
+            data.get("key"),
+            data.get("source_id"),
+            data.get("body"),
+        )
+        if not isinstance(key, str) or not key or not isinstance(source_id, str):
+            raise ValueError(f"{op}: key and source_id must be strings")
+        if not isinstance(body, Mapping):
+            raise ValueError(f"{op}: body must be an object")
+        return cls(op=op, key=key, source_id=source_id, body=dict(body))
