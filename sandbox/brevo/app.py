@@ -1,9 +1,10 @@
 """The Brevo fake's ASGI app: every /v3 request passes one pipeline before its handler.
 
-failure switch -> api-key -> route -> rate-limit bucket -> body size -> OpenAPI validation ->
-handler. Whatever Brevo's spec (or its documented limits) would refuse is answered like Brevo
-(`400 invalid_parameter`, `404 not_found`) and recorded in `BrevoFake.off_spec`, so a test can
-fail on any request our code should never have sent.
+failure switch -> api-key -> route -> 429 storm -> rate-limit bucket -> body size -> validation
+(Brevo's OpenAPI spec, or brevo-python's types for routes the spec lacks) -> handler. Whatever
+Brevo would refuse as malformed is answered like Brevo (`400 invalid_parameter`,
+`404 not_found`) and recorded in `BrevoFake.off_spec`, so a test can fail on any request our
+code should never have sent.
 """
 
 from __future__ import annotations
@@ -16,10 +17,19 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from sandbox.brevo import contacts_api, imports_api
+from sandbox.brevo import (
+    contacts_api,
+    crm_api,
+    events_api,
+    imports_api,
+    lists_api,
+    objects_api,
+    orders_api,
+)
+from sandbox.brevo.control import sandbox_routes
 from sandbox.brevo.errors import (
     brevo_error,
     server_failure,
@@ -27,18 +37,29 @@ from sandbox.brevo.errors import (
     unauthorized,
 )
 from sandbox.brevo.fake import BrevoFake
+from sandbox.brevo.limits import bucket_of
+from sandbox.brevo.multipart import MultipartError, parse_multipart
 from sandbox.brevo.routing import BrevoCall, BrevoRoute, RouteMatch, match_route
 from sandbox.brevo.spec import SpecViolation, spec_violation
-from sandbox.common.control import bad_control_request, control_routes, read_json_object
+from sandbox.brevo.timeline import TimedRequest, arrival
+from sandbox.common.control import control_routes
 from sandbox.common.failures import SLOW
 from sandbox.common.ratelimit import WindowVerdict
 
 logger = logging.getLogger(__name__)
 
-ROUTES: tuple[BrevoRoute, ...] = (*imports_api.ROUTES, *contacts_api.ROUTES)
+# Literal segments before templates: /contacts/import and /contacts/lists before
+# /contacts/{identifier}.
+ROUTES: tuple[BrevoRoute, ...] = (
+    *imports_api.ROUTES,
+    *lists_api.ROUTES,
+    *contacts_api.ROUTES,
+    *events_api.ROUTES,
+    *crm_api.ROUTES,
+    *objects_api.ROUTES,
+    *orders_api.ROUTES,
+)
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-#: Everything under /v3/contacts shares one bucket. https://developers.brevo.com/docs/api-limits
-CONTACTS_BUCKET_PREFIX = "/v3/contacts"
 IMPORT_PATH = "/v3/contacts/import"
 #: Bodies above this are parsed and validated off the event loop (an 8 MB import takes ~1 s).
 WORK_IN_THREAD_ABOVE_BYTES = 64 * 1024
@@ -57,6 +78,7 @@ def rate_limit_headers(verdict: WindowVerdict | None) -> dict[str, str]:
 
 def create_brevo_app(fake: BrevoFake) -> Starlette:
     async def api(request: Request) -> Response:
+        at, monotonic = arrival()
         path = request.url.path
         route = path
         try:
@@ -67,12 +89,15 @@ def create_brevo_app(fake: BrevoFake) -> Starlette:
             logger.exception("brevo sandbox failed on %s %s", request.method, path)
             response = brevo_error(500, "internal_error", "sandbox error (see its log)")
         fake.log.record(request.method, path, route, response.status_code)
+        fake.timeline.record(
+            TimedRequest(request.method, path, route, response.status_code, at, monotonic)
+        )
         return response
 
     return Starlette(
         routes=[
             *control_routes(fake.failures),
-            *_sandbox_routes(fake),
+            *sandbox_routes(fake),
             Route("/{path:path}", api, methods=ALL_METHODS),
         ]
     )
@@ -91,31 +116,48 @@ async def _pipeline(fake: BrevoFake, request: Request) -> tuple[Response, RouteM
     matched = match_route(ROUTES, method, path)
     if matched is None:
         return _unserved(fake, request, raw_body), None
-    limiter = (
-        fake.contacts_rate_limit
-        if path.startswith(CONTACTS_BUCKET_PREFIX)
-        else fake.other_rate_limit
-    )
+    bucket = fake.buckets[bucket_of(path)]
     key = api_key or ""
+    storm_ends = fake.storm_ends(path)
+    if storm_ends is not None:
+        return too_many_requests(rate_limit_headers(bucket.storm_verdict(storm_ends))), matched
     if failure is not None and failure.status == 429:
-        spent = limiter.exhausted(key) if limiter.limit is not None else None
-        return too_many_requests(rate_limit_headers(spent)), matched
-    verdict = limiter.take(key)
+        return too_many_requests(rate_limit_headers(bucket.exhausted(key))), matched
+    verdict = bucket.take(key)
     headers = rate_limit_headers(verdict)
     if verdict is not None and not verdict.allowed:
         return too_many_requests(headers), matched
     if failure is not None and failure.status is not None:
         return server_failure(failure.status, headers), matched
-    refused = await _refusal(fake, request, raw_body)
-    if refused is not None:
-        fake.record_off_spec(method, path, refused)
-        response: Response = brevo_error(400, "invalid_parameter", refused)
-    else:
-        body = await _parse_json(raw_body)
-        call = BrevoCall(fake, matched.path_params, request.query_params, body)
-        response = matched.route.handler(call)
+    response = await _handle(fake, request, matched, raw_body)
     response.headers.update(headers)
     return response, matched
+
+
+async def _handle(
+    fake: BrevoFake, request: Request, matched: RouteMatch, raw_body: bytes
+) -> Response:
+    """Refuse an off-spec request (recording it), or run the route's handler."""
+    method, path = request.method, request.url.path
+    content_type = request.headers.get("content-type") or ""
+    body: Any = None
+    form: dict[str, str | bytes] | None = None
+    try:
+        refused = await _refusal(fake, request, matched.route, raw_body)
+        if refused is None and content_type.startswith("multipart/form-data"):
+            form = parse_multipart(raw_body, content_type)
+        elif refused is None:
+            body = await _parse_json(raw_body)
+            if matched.route.body_check is not None:
+                refused = matched.route.body_check(body)
+    except (ValueError, MultipartError) as exc:  # json.JSONDecodeError is a ValueError
+        refused = f"Request body is not valid: {exc}"
+    if refused is not None:
+        fake.record_off_spec(method, path, refused)
+        return brevo_error(400, "invalid_parameter", refused)
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    call = BrevoCall(fake, matched.path_params, request.query_params, body, origin, form)
+    return matched.route.handler(call)
 
 
 async def _parse_json(raw_body: bytes) -> Any:
@@ -136,14 +178,23 @@ def _unserved(fake: BrevoFake, request: Request, raw_body: bytes) -> Response:
     return brevo_error(404, "not_found", message)
 
 
-async def _refusal(fake: BrevoFake, request: Request, raw_body: bytes) -> str | None:
-    """Why Brevo would refuse this request's shape, or None."""
+async def _refusal(
+    fake: BrevoFake, request: Request, route: BrevoRoute, raw_body: bytes
+) -> str | None:
+    """Why Brevo would refuse this request's size or (spec-described) shape, or None."""
     if request.url.path == IMPORT_PATH and len(raw_body) > fake.import_max_bytes:
         return (
             f"Request body is {len(raw_body)} bytes; the sandbox accepts at most "
             f"{fake.import_max_bytes} bytes for /contacts/import (Brevo: 10 MB hard limit, "
             "about 8 MB recommended). Split the import."
         )
+    if route.max_body_bytes is not None and len(raw_body) > route.max_body_bytes:
+        return (
+            f"Request body is {len(raw_body)} bytes; {route.template} accepts at most "
+            f"{route.max_body_bytes} bytes. Split the request."
+        )
+    if route.body_check is not None:
+        return None  # the spec lacks this route: its own check runs on the parsed body
     if len(raw_body) > WORK_IN_THREAD_ABOVE_BYTES:
         violation = await run_in_threadpool(_validate, request, raw_body)
     else:
@@ -160,43 +211,3 @@ def _validate(request: Request, raw_body: bytes) -> SpecViolation | None:
         raw_body,
         request.headers.get("content-type") or "application/octet-stream",
     )
-
-
-def _sandbox_routes(fake: BrevoFake) -> list[Route]:
-    async def stats(_: Request) -> Response:
-        return JSONResponse(fake.stats())
-
-    async def contacts(request: Request) -> Response:
-        try:
-            limit = int(request.query_params.get("limit") or 100)
-            offset = int(request.query_params.get("offset") or 0)
-        except ValueError as exc:
-            return bad_control_request(str(exc))
-        page, count = fake.contacts.page(limit=limit, offset=offset, descending=False)
-        return JSONResponse({"contacts": page, "count": count})
-
-    async def rate_limit(request: Request) -> Response:
-        """`{"contacts_per_second": 5, "other_per_hour": 100}`; null switches a bucket off,
-        a missing key leaves it as it is."""
-        try:
-            payload = await read_json_object(request)
-            if "contacts_per_second" in payload:
-                value = payload["contacts_per_second"]
-                fake.set_contacts_rate_limit(None if value is None else int(value))
-            if "other_per_hour" in payload:
-                value = payload["other_per_hour"]
-                fake.set_other_rate_limit(None if value is None else int(value))
-        except (TypeError, ValueError) as exc:
-            return bad_control_request(str(exc))
-        return JSONResponse(
-            {
-                "contacts_per_second": fake.contacts_rate_limit.limit,
-                "other_per_hour": fake.other_rate_limit.limit,
-            }
-        )
-
-    return [
-        Route("/_sandbox/stats", stats, methods=["GET"]),
-        Route("/_sandbox/contacts", contacts, methods=["GET"]),
-        Route("/_sandbox/rate_limit", rate_limit, methods=["POST"]),
-    ]

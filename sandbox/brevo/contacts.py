@@ -1,8 +1,10 @@
 """The fake account's contacts, indexed by each identifier Brevo matches on, thread-safe.
 
-A contact is identified by its email, else its EXT_ID, else its SMS number, in that order. An
-identifier may belong to one contact only: writing one that another contact holds is Brevo's
-`duplicate_parameter` error, naming the clashing identifiers.
+An identifier may belong to one contact only. An upsert finds its contact by EXT_ID, else email,
+else SMS number (the first one some contact holds); any other identifier it carries that a
+*different* contact holds is a conflict, which Brevo reports naming the clashing identifiers in
+`metadata.duplicate_identifiers` (`duplicate_parameter` when creating, `invalid_parameter` or
+`duplicate_parameter` when updating).
 """
 
 from __future__ import annotations
@@ -32,9 +34,13 @@ IDENTIFIER_TYPES: dict[str, IdentifierKind] = {
 
 
 class DuplicateIdentifiers(Exception):
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        super().__init__(", ".join(names))
+    def __init__(self, kinds: list[IdentifierKind], *, updating: bool) -> None:
+        self.kinds = kinds
+        #: the names Brevo puts in `metadata.duplicate_identifiers`
+        self.names = [DUPLICATE_NAMES[kind] for kind in kinds]
+        #: whether a contact was found and its update clashed (else a creation clashed)
+        self.updating = updating
+        super().__init__(", ".join(self.names))
 
 
 @dataclass
@@ -88,13 +94,19 @@ class ContactChange:
     sms_blacklisted: bool | None = None
 
     def identifiers(self) -> list[tuple[IdentifierKind, str]]:
-        """Given identifiers, strongest first (email, EXT_ID, SMS)."""
+        """Given identifiers in the order Brevo names them (email, EXT_ID, SMS)."""
         pairs: list[tuple[IdentifierKind, str | None]] = [
             ("email", self.email),
             ("ext_id", self.ext_id),
             ("sms", self.sms),
         ]
         return [(kind, value) for kind, value in pairs if value]
+
+    def lookup_order(self) -> list[tuple[IdentifierKind, str]]:
+        """Given identifiers in the order an upsert looks its contact up: the stable external
+        id first, then email, then SMS."""
+        ranked = {"ext_id": 0, "email": 1, "sms": 2}
+        return sorted(self.identifiers(), key=lambda pair: ranked[pair[0]])
 
 
 class ContactStore:
@@ -167,27 +179,30 @@ class ContactStore:
         """A new contact; DuplicateIdentifiers when any identifier is taken."""
         with self._lock:
             taken = [
-                DUPLICATE_NAMES[kind]
-                for kind, value in change.identifiers()
-                if self.find(kind, value) is not None
+                kind for kind, value in change.identifiers() if self.find(kind, value) is not None
             ]
             if taken:
-                raise DuplicateIdentifiers(taken)
+                raise DuplicateIdentifiers(taken, updating=False)
             return self._insert(change)
 
     def upsert(
         self, change: ContactChange, *, update_existing: bool = True
     ) -> tuple[UpsertOutcome, Contact]:
-        """Create, or update the contact holding the strongest identifier given."""
+        """Create, or update the contact the change's identifiers find (EXT_ID, email, SMS)."""
         with self._lock:
-            identifiers = change.identifiers()
-            if not identifiers:
+            if not change.identifiers():
                 raise ValueError("a contact needs an email, an EXT_ID or an SMS number")
-            kind, value = identifiers[0]
-            target = self.find(kind, value)
-            self._ensure_free(change, target)
+            target = next(
+                (
+                    found
+                    for kind, value in change.lookup_order()
+                    if (found := self.find(kind, value)) is not None
+                ),
+                None,
+            )
             if target is None:
                 return "created", self._insert(change)
+            self._ensure_free(change, target)
             if not update_existing:
                 return "skipped", target
             self._apply(target, change)
@@ -219,14 +234,28 @@ class ContactStore:
             contact.modified_at = utc_now()
             return True
 
-    def _ensure_free(self, change: ContactChange, owner: Contact | None) -> None:
-        clashes = []
+    def remove_from_list(self, contact: Contact, list_id: int) -> bool:
+        """False when the contact was not in the list (Brevo reports it as a failure)."""
+        with self._lock:
+            if list_id not in contact.list_ids:
+                return False
+            contact.list_ids.discard(list_id)
+            contact.modified_at = utc_now()
+            return True
+
+    def members(self, list_id: int) -> list[int]:
+        """Ids of the contacts in a list, ascending."""
+        with self._lock:
+            return sorted(c.id for c in self._contacts.values() if list_id in c.list_ids)
+
+    def _ensure_free(self, change: ContactChange, owner: Contact) -> None:
+        clashes: list[IdentifierKind] = []
         for kind, value in change.identifiers():
             holder = self.find(kind, value)
             if holder is not None and holder is not owner:
-                clashes.append(DUPLICATE_NAMES[kind])
+                clashes.append(kind)
         if clashes:
-            raise DuplicateIdentifiers(clashes)
+            raise DuplicateIdentifiers(clashes, updating=True)
 
     def _insert(self, change: ContactChange) -> Contact:
         now = utc_now()

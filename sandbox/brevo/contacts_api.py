@@ -1,4 +1,4 @@
-"""Handlers of /v3/contacts, /v3/contacts/{identifier}, attributes and lists.
+"""Handlers of /v3/contacts, /v3/contacts/{identifier} and contact attributes.
 
 Requests reach these only after spec validation, so shapes are trusted; what is checked here
 is what the spec cannot say (valid email/SMS, identifiers held by another contact, lists that
@@ -104,7 +104,9 @@ def create_contact(call: BrevoCall) -> Response:
         else:
             contact = call.fake.contacts.create(change)
     except DuplicateIdentifiers as exc:
-        return duplicate(exc.names, "create")
+        return duplicate(
+            exc.names, updating=exc.updating, update_code=call.fake.update_conflict_code
+        )
     return JSONResponse({"id": contact.id}, status_code=201)
 
 
@@ -130,7 +132,9 @@ def update_contact(call: BrevoCall) -> Response:
     except InvalidValue as exc:
         return brevo_error(400, "invalid_parameter", str(exc))
     except DuplicateIdentifiers as exc:
-        return duplicate(exc.names, "update")
+        return duplicate(
+            exc.names, updating=exc.updating, update_code=call.fake.update_conflict_code
+        )
     return Response(status_code=204)
 
 
@@ -200,61 +204,11 @@ def create_attribute(call: BrevoCall) -> Response:
     return Response(status_code=201)
 
 
-def list_lists(call: BrevoCall) -> Response:
-    members, blacklisted = call.fake.contacts.list_sizes()
-    lists = sorted(
-        call.fake.lists.all(), key=lambda item: item.id, reverse=call.query.get("sort") != "asc"
-    )
-    offset, limit = call.query_int("offset", 0), call.query_int("limit", 10)
-    return JSONResponse(
-        {
-            "lists": [
-                {
-                    "id": item.id,
-                    "name": item.name,
-                    "totalBlacklisted": blacklisted[item.id],
-                    "totalSubscribers": members[item.id],
-                    "uniqueSubscribers": members[item.id],
-                    "folderId": item.folder_id,
-                }
-                for item in lists[offset : offset + limit]
-            ],
-            "count": len(lists),
-        }
-    )
-
-
-def add_contacts_to_list(call: BrevoCall) -> Response:
-    list_id = int(call.path_params["listId"])
-    if not call.fake.lists.exists(list_id):
-        return brevo_error(404, "document_not_found", "List ID does not exist")
-    body = call.json_object()
-    store = call.fake.contacts
-    wanted: list[tuple[Any, Contact | None]] = [
-        *((email, store.find("email", str(email).lower())) for email in body.get("emails") or []),
-        *((i, store.find("id", str(i))) for i in body.get("ids") or []),
-        *((ext, store.find("ext_id", str(ext))) for ext in body.get("extIds") or []),
-    ]
-    success: list[Any] = []
-    failure: list[Any] = []
-    for given, contact in wanted:
-        # Brevo lists both unknown contacts and contacts already in the list as failures.
-        added = contact is not None and store.add_to_list(contact, list_id)
-        (success if added else failure).append(given)
-    if not success:
-        return brevo_error(
-            400, "invalid_parameter", "Contact already in list and/or does not exist"
-        )
-    return JSONResponse({"contacts": {"success": success, "failure": failure}}, status_code=201)
-
-
 ROUTES = (
     BrevoRoute.of("GET", "/v3/contacts/attributes", list_attributes),
     BrevoRoute.of(
         "POST", "/v3/contacts/attributes/{attributeCategory}/{attributeName}", create_attribute
     ),
-    BrevoRoute.of("GET", "/v3/contacts/lists", list_lists),
-    BrevoRoute.of("POST", "/v3/contacts/lists/{listId}/contacts/add", add_contacts_to_list),
     BrevoRoute.of("GET", "/v3/contacts", list_contacts),
     BrevoRoute.of("POST", "/v3/contacts", create_contact),
     BrevoRoute.of("GET", "/v3/contacts/{identifier}", get_contact),

@@ -48,11 +48,19 @@ def contact_not_found() -> JSONResponse:
     return brevo_error(404, "document_not_found", "Contact does not exist")
 
 
-def duplicate(names: list[str], action: str) -> JSONResponse:
+def duplicate(names: list[str], *, updating: bool, update_code: str) -> JSONResponse:
+    """Brevo's identifier conflict. Creating answers `duplicate_parameter`; updating has been
+    answered with `duplicate_parameter` and, more recently, `invalid_parameter` with the same
+    message and metadata, so clients must decide on `metadata.duplicate_identifiers`."""
+    action = "update" if updating else "create"
     return brevo_error(
         400,
-        "duplicate_parameter",
+        update_code if updating else "duplicate_parameter",
         f"Unable to {action} contact, {', '.join(names)} is already associated with another "
         "Contact",
         metadata={"duplicate_identifiers": names},
     )
+
+
+def document_not_found(message: str = "Document not found") -> JSONResponse:
+    return brevo_error(404, "document_not_found", message)

@@ -1,16 +1,20 @@
 """`POST /contacts/import` as Brevo runs it: accepted at once (202 + processId), applied later.
 
-A background thread applies each import `delay_seconds` after it was accepted; until then
-`GET /processes/{id}` says `queued`, then `in_process`, then `completed` with row counts in
-`info.import` (the newer API's place for them).
+Each row is upserted (EXT_ID, else email, else SMS finds its contact) or fails. Failed rows are
+not applied and are reported the way Brevo reports them: the completed process's
+`info.import` holds, per kind of problem, the URL of a CSV of the problematic records, or null
+(https://developers.brevo.com/reference/get-process). The kinds are Brevo's own
+(`invalid_emails`, `duplicate_ext_id`, `duplicate_email_id`, `duplicate_phone_id`, ...).
+Unknown attributes and values of the wrong type are dropped, not failed ("Any contact
+attribute that doesn't exist in your account will be ignored",
+https://developers.brevo.com/reference/import-contacts).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +22,23 @@ from sandbox.brevo.attributes import AttributeRegistry
 from sandbox.brevo.contacts import ContactChange, ContactStore, DuplicateIdentifiers
 from sandbox.brevo.identifiers import normalize_email, normalize_sms
 
-QUEUED, IN_PROCESS, COMPLETED = "queued", "in_process", "completed"
+IMPORT_PROCESS_NAME = "IMPORTUSER"
+#: The keys of `info.import`, in Brevo's order.
+REPORT_KINDS = (
+    "invalid_emails",
+    "duplicate_contact_id",
+    "duplicate_ext_id",
+    "duplicate_email_id",
+    "duplicate_phone_id",
+    "duplicate_whatsapp_id",
+    "duplicate_landline_number_id",
+)
+_DUPLICATE_KIND = {
+    "email": "duplicate_email_id",
+    "ext_id": "duplicate_ext_id",
+    "sms": "duplicate_phone_id",
+}
+REPORT_COLUMNS = ("EMAIL", "EXT_ID", "SMS", "REASON")
 
 
 @dataclass(frozen=True)
@@ -36,173 +56,146 @@ class ImportCounts:
     updated: int = 0
     skipped: int = 0
     failed: int = 0
-    invalid_emails: int = 0
-    missing_identifier: int = 0
-    duplicate_identifiers: int = 0
 
     def as_json(self) -> dict[str, int]:
         return dict(vars(self))
 
 
+@dataclass(frozen=True)
+class FailedRow:
+    kind: str
+    email: str
+    ext_id: str
+    sms: str
+    reason: str
+
+
+class ForcedFailures:
+    """Test control: rows to fail whatever their content, by email or EXT_ID."""
+
+    def __init__(self) -> None:
+        self._by_email: dict[str, str] = {}
+        self._by_ext_id: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *, emails: list[str], ext_ids: list[str], kind: str) -> None:
+        if kind not in REPORT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(REPORT_KINDS)}, not {kind!r}")
+        with self._lock:
+            self._by_email.update({e.strip().lower(): kind for e in emails})
+            self._by_ext_id.update({str(x): kind for x in ext_ids})
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_email.clear()
+            self._by_ext_id.clear()
+
+    def kind_for(self, email: str | None, ext_id: str | None) -> str | None:
+        with self._lock:
+            if email is not None and email in self._by_email:
+                return self._by_email[email]
+            return None if ext_id is None else self._by_ext_id.get(ext_id)
+
+    def as_json(self) -> dict[str, dict[str, str]]:
+        with self._lock:
+            return {"emails": dict(self._by_email), "ext_ids": dict(self._by_ext_id)}
+
+
 @dataclass
-class ImportProcess:
-    id: int
+class ContactImport:
+    """One import's rows and, once run, what became of them."""
+
     rows: list[dict[str, Any]]
     options: ImportOptions
-    due: float
+    store: ContactStore
+    attributes: AttributeRegistry
+    forced: ForcedFailures
+    #: `{origin}/_sandbox/import-reports/{process_id}/{kind}.csv` is where reports are served
+    report_origin: str
+    notify_url: str | None = None
+    name: str = IMPORT_PROCESS_NAME
     row_count: int = 0
-    status: str = QUEUED
     counts: ImportCounts = field(default_factory=ImportCounts)
+    failed_rows: list[FailedRow] = field(default_factory=list)
 
-    def as_json(self) -> dict[str, Any]:
-        """The `GET /processes/{processId}` body."""
+    def __post_init__(self) -> None:
+        self.row_count = len(self.rows)
+
+    def run(self, process_id: int) -> dict[str, Any]:
+        for row in self.rows:
+            failure = self._apply(row)
+            if failure is not None:
+                self.counts.failed += 1
+                self.failed_rows.append(failure)
+        self.rows = []  # applied; keep the outcome only
+        kinds = {failed.kind for failed in self.failed_rows}
         return {
-            "id": self.id,
-            "status": self.status,
-            "name": "import",
-            "info": {"import": {"total": self.row_count, **self.counts.as_json()}},
+            "import": {
+                kind: (
+                    f"{self.report_origin}/_sandbox/import-reports/{process_id}/{kind}.csv"
+                    if kind in kinds
+                    else None
+                )
+                for kind in REPORT_KINDS
+            }
         }
 
+    def report_csv(self, kind: str) -> str | None:
+        """The CSV behind one `info.import` URL; None when the import has no such failures."""
+        rows = [failed for failed in self.failed_rows if failed.kind == kind]
+        if not rows:
+            return None
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\n")
+        writer.writerow(REPORT_COLUMNS)
+        writer.writerows((r.email, r.ext_id, r.sms, r.reason) for r in rows)
+        return out.getvalue()
 
-def apply_row(
-    store: ContactStore,
-    attributes: AttributeRegistry,
-    row: dict[str, Any],
-    options: ImportOptions,
-    counts: ImportCounts,
-) -> None:
-    """Upsert one row by email, else EXT_ID, else SMS; count what happened to it."""
-    raw_attributes = row.get("attributes") or {}
-    raw_email = row.get("email")
-    email = None
-    if isinstance(raw_email, str) and raw_email.strip():
-        email = normalize_email(raw_email)
-        if email is None:
-            counts.failed += 1
-            counts.invalid_emails += 1
-            return
-    raw_ext_id = raw_attributes.get("EXT_ID")
-    ext_id = None if raw_ext_id in (None, "") else str(raw_ext_id)
-    # An unusable SMS number is dropped like any unusable attribute value.
-    sms = normalize_sms(raw_attributes.get("SMS"))
-    if not (email or ext_id or sms):
-        counts.failed += 1
-        counts.missing_identifier += 1
-        return
-    change = ContactChange(
-        email=email,
-        ext_id=ext_id,
-        sms=sms,
-        attributes=attributes.keep_known(raw_attributes),
-        empty_values_erase=options.empty_values_erase,
-        list_ids=options.list_ids,
-        email_blacklisted=True if options.email_blacklist else None,
-        sms_blacklisted=True if options.sms_blacklist else None,
-    )
-    try:
-        outcome, _ = store.upsert(change, update_existing=options.update_existing)
-    except DuplicateIdentifiers:
-        counts.failed += 1
-        counts.duplicate_identifiers += 1
-        return
-    if outcome == "created":
-        counts.imported += 1
-    elif outcome == "updated":
-        counts.updated += 1
-    else:
-        counts.skipped += 1
+    def _apply(self, row: dict[str, Any]) -> FailedRow | None:
+        """Upsert one row; the failure when it is not applied."""
+        raw_attributes = row.get("attributes") or {}
+        raw_email = row.get("email")
+        raw_ext_id = raw_attributes.get("EXT_ID")
+        ext_id = None if raw_ext_id in (None, "") else str(raw_ext_id)
+        raw_sms = raw_attributes.get("SMS")
 
+        def failed(kind: str, reason: str) -> FailedRow:
+            return FailedRow(kind, str(raw_email or ""), ext_id or "", str(raw_sms or ""), reason)
 
-class ImportQueue:
-    """Imports waiting for, or done by, the one background thread that applies them."""
-
-    def __init__(self, apply: Callable[[ImportProcess], None], delay_seconds: float) -> None:
-        self._apply = apply
-        self.delay_seconds = delay_seconds
-        self._processes: dict[int, ImportProcess] = {}
-        self._waiting: deque[ImportProcess] = deque()
-        self._running: ImportProcess | None = None
-        self._condition = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._closed = False
-
-    def submit(self, rows: list[dict[str, Any]], options: ImportOptions) -> ImportProcess:
-        with self._condition:
-            if self._closed:
-                raise RuntimeError("the import queue is closed")
-            process = ImportProcess(
-                id=len(self._processes) + 1,
-                rows=rows,
-                options=options,
-                due=time.monotonic() + self.delay_seconds,
-                row_count=len(rows),
+        email = None
+        if isinstance(raw_email, str) and raw_email.strip():
+            email = normalize_email(raw_email)
+            if email is None:
+                return failed("invalid_emails", "Invalid email address")
+        forced = self.forced.kind_for(email, ext_id)
+        if forced is not None:
+            return failed(forced, "Failed on purpose (sandbox import failure switch)")
+        # An unusable SMS number is dropped like any unusable attribute value.
+        sms = normalize_sms(raw_sms)
+        if not (email or ext_id or sms):
+            return failed("invalid_emails", "No email, EXT_ID or SMS to identify the contact")
+        change = ContactChange(
+            email=email,
+            ext_id=ext_id,
+            sms=sms,
+            attributes=self.attributes.keep_known(raw_attributes),
+            empty_values_erase=self.options.empty_values_erase,
+            list_ids=self.options.list_ids,
+            email_blacklisted=True if self.options.email_blacklist else None,
+            sms_blacklisted=True if self.options.sms_blacklist else None,
+        )
+        try:
+            outcome, _ = self.store.upsert(change, update_existing=self.options.update_existing)
+        except DuplicateIdentifiers as exc:
+            names = ", ".join(exc.names)
+            return failed(
+                _DUPLICATE_KIND[exc.kinds[0]],
+                f"{names} is already associated with another Contact",
             )
-            self._processes[process.id] = process
-            self._waiting.append(process)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._work, name="brevo-sandbox-imports", daemon=True
-                )
-                self._thread.start()
-            self._condition.notify_all()
-            return process
-
-    def get(self, process_id: int) -> ImportProcess | None:
-        with self._condition:
-            return self._processes.get(process_id)
-
-    def all(self) -> list[ImportProcess]:
-        with self._condition:
-            return list(self._processes.values())
-
-    def pending_count(self) -> int:
-        with self._condition:
-            return len(self._waiting) + (1 if self._running is not None else 0)
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until every accepted import is completed; False on timeout."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while self._waiting or self._running is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._condition.wait(left)
-            return True
-
-    def close(self) -> None:
-        with self._condition:
-            self._closed = True
-            self._condition.notify_all()
-            thread = self._thread
-        if thread is not None:
-            thread.join(timeout=10)
-
-    def _work(self) -> None:
-        while True:
-            with self._condition:
-                process = self._next_due()
-                if process is None:
-                    return
-                self._running = process
-                process.status = IN_PROCESS
-            try:
-                self._apply(process)
-            finally:
-                with self._condition:
-                    process.status = COMPLETED
-                    process.rows = []  # the rows are applied; keep the counts only
-                    self._running = None
-                    self._condition.notify_all()
-
-    def _next_due(self) -> ImportProcess | None:
-        """Wait (holding the condition) for the next import to fall due; None when closed."""
-        while not self._closed:
-            if self._waiting:
-                wait = self._waiting[0].due - time.monotonic()
-                if wait <= 0:
-                    return self._waiting.popleft()
-                self._condition.wait(wait)
-            else:
-                self._condition.wait()
+        if outcome == "created":
+            self.counts.imported += 1
+        elif outcome == "updated":
+            self.counts.updated += 1
+        else:
+            self.counts.skipped += 1
         return None

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from sandbox.brevo.errors import brevo_error
-from sandbox.brevo.imports import ImportOptions
+from sandbox.brevo.imports import ContactImport, ImportOptions
 from sandbox.brevo.routing import BrevoCall, BrevoRoute
 
 
@@ -58,12 +58,21 @@ def import_contacts(call: BrevoCall) -> Response:
         email_blacklist=bool(body.get("emailBlacklist", False)),
         sms_blacklist=bool(body.get("smsBlacklist", False)),
     )
-    process = call.fake.submit_import(rows, options)
+    job = ContactImport(
+        rows=rows,
+        options=options,
+        store=call.fake.contacts,
+        attributes=call.fake.attributes,
+        forced=call.fake.forced_import_failures,
+        report_origin=call.origin,
+        notify_url=body.get("notifyUrl") or None,
+    )
+    process = call.fake.processes.submit(job)
     return JSONResponse({"processId": process.id}, status_code=202)
 
 
 def get_process(call: BrevoCall) -> Response:
-    process = call.fake.import_queue.get(int(call.path_params["processId"]))
+    process = call.fake.processes.get(int(call.path_params["processId"]))
     if process is None:
         return brevo_error(404, "invalid_parameter", "processId is invalid")
     return JSONResponse(process.as_json())
@@ -71,7 +80,7 @@ def get_process(call: BrevoCall) -> Response:
 
 def list_processes(call: BrevoCall) -> Response:
     processes = sorted(
-        call.fake.imports, key=lambda p: p.id, reverse=call.query.get("sort") != "asc"
+        call.fake.processes.all(), key=lambda p: p.id, reverse=call.query.get("sort") != "asc"
     )
     offset, limit = call.query_int("offset", 0), call.query_int("limit", 10)
     return JSONResponse(

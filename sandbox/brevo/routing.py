@@ -22,8 +22,12 @@ class BrevoCall:
     fake: BrevoFake
     path_params: dict[str, str]
     query: QueryParams
-    #: the parsed JSON body, None when there is none
+    #: the parsed JSON body, None when there is none (multipart bodies: see `form`)
     body: Any
+    #: `http://host:port` the request reached, for URLs the fake hands out (import reports)
+    origin: str = ""
+    #: the fields of a multipart/form-data body: text fields as str, files as bytes
+    form: dict[str, str | bytes] | None = None
 
     def json_object(self) -> dict[str, Any]:
         return self.body if isinstance(self.body, dict) else {}
@@ -34,6 +38,8 @@ class BrevoCall:
 
 
 Handler = Callable[[BrevoCall], Response]
+#: Why a parsed JSON body is off-spec, or None; for routes Brevo's spec file lacks.
+BodyCheck = Callable[[Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,23 @@ class BrevoRoute:
     template: str
     handler: Handler
     pattern: re.Pattern[str]
+    #: None: validate against the OpenAPI spec; else this check replaces it
+    body_check: BodyCheck | None = None
+    #: a documented ceiling on the request body, if the endpoint has one
+    max_body_bytes: int | None = None
 
     @classmethod
-    def of(cls, method: str, template: str, handler: Handler) -> BrevoRoute:
+    def of(
+        cls,
+        method: str,
+        template: str,
+        handler: Handler,
+        *,
+        body_check: BodyCheck | None = None,
+        max_body_bytes: int | None = None,
+    ) -> BrevoRoute:
         pattern, _, _ = compile_path(template)
-        return cls(method, template, handler, pattern)
+        return cls(method, template, handler, pattern, body_check, max_body_bytes)
 
 
 @dataclass(frozen=True)

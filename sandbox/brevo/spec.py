@@ -44,12 +44,30 @@ _NoTimestampsLoader.yaml_implicit_resolvers = {
 }
 
 
+#: `event.event_properties` values: the schema allows string, integer, object and array of
+#: objects, while its own description ("string, number, boolean (true/false), date") and its
+#: own example (`"autoplayed": false`) use numbers and booleans; brevo-python types list items
+#: as any. The schema is widened to what the description says (spec/SOURCE.md).
+EVENT_PROPERTY_VALUE: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "object"},
+        {"type": "array"},
+    ]
+}
+
+
 @functools.cache
 def brevo_openapi() -> OpenAPI:
     """The parsed spec as an `openapi_core.OpenAPI`, built once per process."""
     with SPEC_FILE.open("rb") as handle:
         document = yaml.load(handle, Loader=_NoTimestampsLoader)  # noqa: S506 (a safe loader)
     _read_one_of_as_any_of(document)
+    event = document["components"]["schemas"].get("event")
+    if event is not None:
+        event["properties"]["event_properties"]["additionalProperties"] = EVENT_PROPERTY_VALUE
     # The spec itself is not re-validated at start (slow, and it is a vendor file we do not
     # fix); requests are validated against it as it is.
     return OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))

@@ -39,9 +39,11 @@ def test_a_valid_import_completes_and_its_contacts_are_readable(
 
     process = wait_for_process(brevo, process_id)
 
-    assert process["name"] == "import"
-    assert process["info"]["import"]["imported"] == 3
-    assert process["info"]["import"]["failed"] == 0
+    assert process["name"] == "IMPORTUSER"
+    assert set(process["info"]["import"].values()) == {None}
+    outcome = sandbox.brevo.import_outcome(process_id)
+    assert outcome is not None
+    assert (outcome.counts.imported, outcome.counts.failed) == (3, 0)
     by_email = brevo.get("/contacts/zoe.muller%40example.com").json()
     assert by_email["attributes"] == {"FIRSTNAME": "Zoë", "EXT_ID": "pd:1"}
     assert by_email["listIds"] == [3]
@@ -57,7 +59,7 @@ def test_a_valid_import_completes_and_its_contacts_are_readable(
 
 
 def test_import_rows_with_a_bad_email_or_no_identifier_are_counted_as_failed(
-    brevo: httpx.Client,
+    sandbox: SandboxHandle, brevo: httpx.Client
 ) -> None:
     rows = [
         {"email": "not-an-email", "attributes": {"FIRSTNAME": "A"}},
@@ -67,11 +69,15 @@ def test_import_rows_with_a_bad_email_or_no_identifier_are_counted_as_failed(
     process_id = brevo.post("/contacts/import", json={"jsonBody": rows, "listIds": [1]}).json()[
         "processId"
     ]
-    counts = wait_for_process(brevo, process_id)["info"]["import"]
-    assert counts["imported"] == 1
-    assert counts["failed"] == 2
-    assert counts["invalid_emails"] == 1
-    assert counts["missing_identifier"] == 1
+    report = wait_for_process(brevo, process_id)["info"]["import"]
+    outcome = sandbox.brevo.import_outcome(process_id)
+    assert outcome is not None
+    assert (outcome.counts.imported, outcome.counts.failed) == (1, 2)
+    assert report["invalid_emails"] is not None
+    assert [row.reason for row in outcome.failed_rows] == [
+        "Invalid email address",
+        "No email, EXT_ID or SMS to identify the contact",
+    ]
 
 
 def test_an_import_is_queued_until_its_delay_has_passed(brevo: httpx.Client) -> None:
@@ -91,8 +97,10 @@ def test_an_import_honours_update_existing_and_empty_attributes_flags(
     def run(rows: list[dict[str, Any]], **flags: Any) -> dict[str, int]:
         body = {"jsonBody": rows, "listIds": [1], **flags}
         process_id = brevo.post("/contacts/import", json=body).json()["processId"]
-        counts: dict[str, int] = wait_for_process(brevo, process_id)["info"]["import"]
-        return counts
+        wait_for_process(brevo, process_id)
+        outcome = sandbox.brevo.import_outcome(process_id)
+        assert outcome is not None
+        return outcome.counts.as_json()
 
     run([{"email": "a@example.com", "attributes": {"FIRSTNAME": "Ana", "LASTNAME": "Silva"}}])
     skipped = run(
