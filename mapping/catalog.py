@@ -42,8 +42,25 @@ _SHOPIFY_CUSTOMERS: Final = {
     "locale": ("locale",),
 }
 
+# Pipedrive deals and organizations (https://developers.pipedrive.com/docs/api/v1/Deals).
+_PIPEDRIVE_DEALS: Final = {
+    "value": ("money",),
+    "add_time": ("date",),
+    "update_time": ("date",),
+    "close_time": ("date",),
+    "won_time": ("date",),
+    "lost_time": ("date",),
+    "expected_close_date": ("date",),
+}
+_PIPEDRIVE_ORGANIZATIONS: Final = {
+    "add_time": ("date",),
+    "update_time": ("date",),
+}
+
 DEFAULT_TRANSFORMS: Final[Mapping[tuple[str, str], Mapping[str, tuple[str, ...]]]] = {
     ("pipedrive", "persons"): _PIPEDRIVE_PERSONS,
+    ("pipedrive", "deals"): _PIPEDRIVE_DEALS,
+    ("pipedrive", "organizations"): _PIPEDRIVE_ORGANIZATIONS,
     ("shopify", "customers"): _SHOPIFY_CUSTOMERS,
 }
 

@@ -27,27 +27,25 @@ from functools import partial
 from typing import Final
 
 from mapping.brevo_types import attributes_from_api
-from mapping.catalog import default_transforms
-from mapping.computed import computed_for
 from mapping.errors import MappingError, Reason, SpecError
-from mapping.fields import FieldSpec, parse_entry
+from mapping.fields import parse_entry
 from mapping.hashing import canonical_json, content_hash
 from mapping.identifiers import normalise_email, normalise_phone
-from mapping.operations import ContactUpsert
-from mapping.paths import ABSENT, SourcePath, compile_getter, parse_dotted
-from mapping.previews import kind_of, preview
-from mapping.steps import NOTHING, Applier, AttributeStep, FlagStep, IdentifierStep, ReadStep
+from mapping.operations import ContactUpsert, Operation
+from mapping.parts import ContactPart
+from mapping.paths import SourcePath, compile_getter, parse_dotted
+from mapping.previews import kind_of
+from mapping.readers import FieldResolution, compile_reader
+from mapping.record_ids import MAX_INT_ID, UNKNOWN, checked_id, singular, source_id
+from mapping.steps import Applier, AttributeStep, FlagStep, IdentifierStep
 from mapping.targets import SMS_ATTRIBUTE
-from mapping.transforms import COUNTRY_CODES, DEFAULT, Transform, TransformContext, build
+from mapping.transforms import COUNTRY_CODES, TransformContext
 from mapping.values import AttributeValue
-from mapping.vendor_fields import FieldCatalog, VendorField, field_catalog
+from mapping.vendor_fields import field_catalog
 
 #: Bumped when the same spec starts producing different operations (it is part of `version`).
 _ENGINE_VERSION: Final = 2
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-#: A database BIGINT; larger ids are not ids any vendor of ours issues.
-_MAX_INT_ID: Final = 2**63 - 1
-_MAX_STR_ID_LENGTH: Final = 255
 #: Largest operation one record may become (the 512 KB per-record limit of the issue and of
 #: Connectif's data reception, see connector-docs/connectif-data-reception.txt).
 MAX_RECORD_BYTES: Final = 512 * 1024
@@ -86,6 +84,11 @@ class ContactMapper:
     ext_id_template: str = DEFAULT_EXT_ID
     #: What `map` runs, prepared once: the steps' compiled closures and the fixed strings.
     _compiled: _CompiledPlan = field(init=False, repr=False, compare=False)
+    #: Operations that follow from the contact (consent: list membership, the blocklist).
+    extras: tuple[ContactPart, ...] = ()
+    #: Custom fields named by name -> the vendor key each resolved to (normalised name -> key),
+    #: for the caller to keep: handed back as `remembered`, they survive a rename at the vendor.
+    resolved_fields: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         plan = self.plan
@@ -93,7 +96,7 @@ class ContactMapper:
             self,
             "_compiled",
             _CompiledPlan(
-                noun=_singular(self.resource),
+                noun=singular(self.resource),
                 source_id=compile_getter(self.id_path),
                 email=None if plan.email is None else plan.email.compiled,
                 sms=None if plan.sms is None else plan.sms.compiled,
@@ -149,6 +152,36 @@ class ContactMapper:
             _check_size(operation, compiled.noun, source_id)
         return operation
 
+    def map_operations(self, record: object) -> list[Operation]:
+        """Every operation `record` becomes: its contact upsert first, then what follows from it
+        (see `extras`); `MappingError` when the record cannot be written at all."""
+        contact = self.map(record)
+        if not self.extras:
+            return [contact]
+        operations: list[Operation] = [contact]
+        assert isinstance(record, Mapping)  # `map` has checked it
+        try:
+            for part in self.extras:
+                operations.extend(part.operations(record, contact))
+        except MappingError as exc:
+            raise _about(self._compiled.noun, contact.source_id, exc) from None
+        except RecursionError:
+            raise MappingError(
+                Reason.UNSUPPORTED_RECORD,
+                f"{self._compiled.noun} {contact.source_id} is nested too deeply",
+            ) from None
+        return operations
+
+    def source_id_of(self, record: object) -> str:
+        """The record's id for messages and dead letters, `unknown` when it has none."""
+        if not isinstance(record, Mapping):
+            return UNKNOWN
+        return checked_id(self.id_path.get(record)) or UNKNOWN
+
+    def ext_id_of(self, source_id: str) -> str:
+        """The contact's `ext_id` for a record id: other mappers link to contacts with it."""
+        return self._ext_id(source_id)
+
     def _ext_id(self, source_id: str) -> str:
         if self.ext_id_template == DEFAULT_EXT_ID:
             return f"{self.vendor}:{self.resource}:{source_id}"
@@ -156,22 +189,9 @@ class ContactMapper:
 
     def _source_id(self, record: Mapping[str, object], compiled: _CompiledPlan) -> str:
         raw = compiled.source_id(record)
-        if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw <= _MAX_INT_ID:
-            return str(raw)
-        if (
-            isinstance(raw, str)
-            and 0 < len(raw) <= _MAX_STR_ID_LENGTH
-            and raw.isprintable()
-            and " " not in raw
-        ):
-            return raw
-        shown = "missing" if raw is ABSENT else preview(raw)
-        raise MappingError(
-            Reason.UNSUPPORTED_RECORD,
-            f"a {compiled.noun} record needs an id (a non-negative integer or a short string "
-            f"without spaces) at {self.id_path.text}; found {shown}",
-            self.id_path.text,
-        )
+        if type(raw) is int and 0 <= raw <= MAX_INT_ID:
+            return str(raw)  # the common case, without the call: this runs for every record
+        return source_id(raw, path=self.id_path.text, noun=compiled.noun)
 
     def _identifiers(
         self, record: Mapping[str, object], compiled: _CompiledPlan, source_id: str
@@ -236,12 +256,16 @@ def compile_contact_mapping(
     brevo_attributes: Iterable[Mapping[str, object]] | None = None,
     phone_region: str | None = None,
     ext_id_template: str = DEFAULT_EXT_ID,
+    remembered_fields: Mapping[str, str] | None = None,
+    extras: Sequence[ContactPart] = (),
 ) -> ContactMapper:
     """Check `spec` and compile it into a `ContactMapper`; `SpecError` names the first bad key.
 
     `vendor_fields` (Pipedrive's field list) resolves custom fields named by name and their
-    option ids; `brevo_attributes` (Brevo's `GET /contacts/attributes` items) turns unknown
-    attributes and wrong types into `MappingError`s. Both are plain data the tasks fetched.
+    option ids; `remembered_fields` (normalised name -> key, what `resolved_fields` reported
+    before) keeps a renamed field resolving; `brevo_attributes` (Brevo's `GET
+    /contacts/attributes` items) turns unknown attributes and wrong types into `MappingError`s.
+    All are plain data the tasks fetched. `extras` add operations that follow from the contact.
     """
     _check_name("vendor", vendor)
     _check_name("resource", resource)
@@ -250,7 +274,10 @@ def compile_contact_mapping(
     _check_ext_id(ext_id_template)
     if not isinstance(spec, Mapping):
         raise SpecError("", "a mapping spec must map source paths to Brevo targets")
-    catalog = field_catalog(vendor_fields) if vendor_fields is not None else None
+    fields = FieldResolution(
+        field_catalog(vendor_fields) if vendor_fields is not None else None,
+        dict(remembered_fields or {}),
+    )
     account = attributes_from_api(brevo_attributes) if brevo_attributes is not None else None
     context = TransformContext(phone_region=region)
 
@@ -268,7 +295,7 @@ def compile_contact_mapping(
                 entry.key_path, f"{label} is already mapped from {sources_by_target[label]}"
             )
         sources_by_target[label] = entry.source_text
-        reader, facts = _reader(entry, vendor, resource, catalog, context)
+        reader, facts = compile_reader(entry, vendor, resource, fields, context)
         described[label] = facts
         target = entry.target
         if target.is_email:
@@ -308,83 +335,21 @@ def compile_contact_mapping(
         "phone_region": region,
         "fields": described,
     }
+    if extras:
+        # Only when there are any, so versions of mappings without extras stay as they were.
+        effective["extras"] = [part.describe() for part in extras]
     version = content_hash(_jsonable(effective))[:12]  # type: ignore[arg-type]
-    return ContactMapper(vendor, resource, lists, plan, id_source, version, ext_id_template)
-
-
-def _reader(
-    entry: FieldSpec,
-    vendor: str,
-    resource: str,
-    catalog: FieldCatalog | None,
-    context: TransformContext,
-) -> tuple[ReadStep, dict[str, object]]:
-    """The compiled read of one entry, and the facts about it that the version covers."""
-    sources = entry.sources
-    aggregate = entry.aggregate
-    if not sources:
-        assert aggregate is not None
-        sources = (aggregate.over,)
-    elif aggregate is None and len(sources) == 1:
-        aggregate = computed_for(vendor, resource, sources[0].text)
-    source, fallback, vendor_field = _resolve_custom_field(entry, sources[0], catalog)
-    if len(sources) == 1:
-        sources = (source,)
-    names: list[object] = []
-    default = entry.default if entry.has_default else NOTHING
-    transforms: list[Transform] = []
-    if not entry.explicit_transforms:
-        defaults = default_transforms(vendor, resource, sources[0].text)
-        if not defaults and entry.target.is_blocklist:
-            defaults = ("marketing_consent",)
-        transforms = [build(name, None, context, entry.key_path) for name in defaults]
-        names.extend(defaults)
-    for call in entry.transforms:
-        if call.name == DEFAULT:
-            default = call.arg
-            names.append([DEFAULT, call.arg])
-            continue
-        transforms.append(build(call.name, call.arg, context, call.key_path))
-        names.append(call.name if call.arg is None else [call.name, call.arg])
-    reader = ReadStep(
-        label=entry.target.label,
-        source=source,
-        sources=sources,
-        aggregate=aggregate,
-        default=default,
-        required=entry.required,
-        vendor_field=vendor_field,
-        transforms=tuple(transforms),
-        fallback=fallback,
+    return ContactMapper(
+        vendor,
+        resource,
+        lists,
+        plan,
+        id_source,
+        version,
+        ext_id_template,
+        extras=tuple(extras),
+        resolved_fields=dict(fields.resolved),
     )
-    facts: dict[str, object] = {
-        "from": [s.text for s in sources],
-        "read": [list(s.segments) for s in sources],
-        "transform": names,
-        "required": entry.required,
-        "default": None if default is NOTHING else ["value", default],
-        "aggregate": None if aggregate is None else aggregate.describe(),
-    }
-    if vendor_field is not None:
-        facts["options"] = sorted(vendor_field.options.items())
-        facts["field_type"] = vendor_field.field_type
-    return reader, facts
-
-
-def _resolve_custom_field(
-    entry: FieldSpec, source: SourcePath, catalog: FieldCatalog | None
-) -> tuple[SourcePath, SourcePath | None, VendorField | None]:
-    """`custom_fields.<name or key>` -> the v2 path by key, the v1 top-level fallback, the field."""
-    if catalog is None or len(source.segments) != 2 or source.segments[0] != "custom_fields":
-        return source, None, None
-    found = catalog.find(source.segments[1])
-    if found is None:
-        raise SpecError(
-            entry.key_path,
-            f"the vendor has no custom field named or keyed {source.segments[1]!r}",
-        )
-    resolved = SourcePath(source.text, ("custom_fields", found.key))
-    return resolved, SourcePath(source.text, (found.key,)), found
 
 
 def _email(value: object, path: str) -> str | None:
@@ -445,14 +410,3 @@ def _check_list_ids(list_ids: Sequence[int]) -> tuple[int, ...]:
             raise SpecError(f"list_ids[{index}]", f"{list_id!r} is not a Brevo list id")
     # Brevo list membership is a set: one spelling makes the version and the hashes stable.
     return tuple(sorted(set(list_ids)))
-
-
-def _singular(resource: str) -> str:
-    """`persons` -> `person`, `activities` -> `activity`: messages read like operators speak."""
-    if resource.endswith("ies"):
-        return resource[:-3] + "y"
-    if resource.endswith(("sses", "xes", "ches", "shes")):
-        return resource[:-2]
-    if resource.endswith("s") and not resource.endswith("ss"):
-        return resource[:-1]
-    return resource

@@ -15,7 +15,7 @@ Long form (target -> how to fill it):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -58,18 +58,23 @@ class FieldSpec:
         return f"aggregate({self.aggregate.over.text})" if self.aggregate else ""
 
 
-def parse_entry(key: object, value: object) -> FieldSpec:
+#: Parses a target at a key path: contacts take `email` and UPPER_CASE attributes, companies
+#: and deals Brevo's lower_case CRM attribute names.
+TargetParser = Callable[[str, object], Target]
+
+
+def parse_entry(key: object, value: object, targets: TargetParser = parse_target) -> FieldSpec:
     """One `key: value` of a spec, or `SpecError` naming the key path."""
     if isinstance(value, Mapping):
-        return _long_form(key, value)
+        return _long_form(key, value, targets)
     source = parse_source(key)
-    return FieldSpec(source.text, parse_target(source.text, value), (source,))
+    return FieldSpec(source.text, targets(source.text, value), (source,))
 
 
-def _long_form(key: object, body: Mapping[object, object]) -> FieldSpec:
+def _long_form(key: object, body: Mapping[object, object], targets: TargetParser) -> FieldSpec:
     if not isinstance(key, str):
         raise SpecError(repr(key), "a long-form entry is keyed by its Brevo target")
-    target = parse_target(key, key)
+    target = targets(key, key)
     unknown = sorted(str(k) for k in body if k not in _LONG_KEYS)
     if unknown:
         raise SpecError(f"{key}.{unknown[0]}", f"unknown key; use {', '.join(sorted(_LONG_KEYS))}")

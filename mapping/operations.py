@@ -143,7 +143,9 @@ class BrevoOperation:
     """One Brevo write other than a contact upsert, in Brevo's own field names.
 
     `key` is the stable identity the write ledger keys on (e.g. `pipedrive:deals:42`, or
-    `list.add:61:pipedrive:persons:7`), so a redelivered page writes it once. `body` is one item
+    `list:61:pipedrive:persons:7`), so a redelivered page writes it once. Adding a contact to a
+    list and taking it out again share one key (the membership), so the ledger holds the last
+    state written and an add after a remove is never skipped as unchanged. `body` is one item
     of the Brevo request for that kind, exactly as Brevo takes it:
 
     - `contact.blocklist`: `{"identifier": {"email"|"ext_id"|"sms": str}, "emailBlacklisted"?: true,
@@ -190,3 +192,7 @@ class BrevoOperation:
         if not isinstance(body, Mapping):
             raise ValueError(f"{op}: body must be an object")
         return cls(op=op, key=key, source_id=source_id, body=dict(body))
+
+
+#: Everything a mapper emits.
+Operation = ContactUpsert | BrevoOperation

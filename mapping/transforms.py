@@ -162,6 +162,9 @@ def split_money(value: object) -> tuple[Decimal, str | None]:
         return amount, currency.upper() if isinstance(currency, str) else None
     if isinstance(value, bool):
         raise _fail("is a boolean, not an amount", Reason.TYPE_MISMATCH)
+    if isinstance(value, int) and abs(value) >= 10**18:
+        # str() of a huge int raises past 4,300 digits; no amount is this large anyway.
+        raise _fail(f"= {preview(value)} is not an amount")
     if isinstance(value, int | float):
         return _decimal(str(value), value), None
     if not isinstance(value, str):

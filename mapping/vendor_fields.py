@@ -4,8 +4,9 @@ Pipedrive keys custom fields by a hash that differs per account, and returns opt
 single- and multiple-option fields (https://pipedrive.readme.io/docs/core-api-concepts-custom-fields).
 A spec may name a field by its key or by its name (`custom_fields.lead_source` matches "Lead
 source"); the tasks read the field list (`GET /v1/personFields`) at job start and hand it here.
-Mapping by key keeps working when someone renames the field in Pipedrive, and option ids always
-come out as the labels of the current field list.
+Mapping by key keeps working when someone renames the field in Pipedrive, and so does mapping by
+name when the caller hands back the keys names resolved to before (`FieldCatalog.resolve`); option
+ids always come out as the labels of the current field list.
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ class FieldCatalog:
 
     def find(self, key_or_name: str) -> VendorField | None:
         return self.by_key.get(key_or_name) or self.by_name.get(normalise_name(key_or_name))
+
+    def resolve(self, key_or_name: str, remembered: Mapping[str, str]) -> VendorField | None:
+        """`find`, and when the name is gone, the key it resolved to before (`remembered`:
+        normalised name -> key) if the account still has that field: someone renamed it."""
+        found = self.find(key_or_name)
+        if found is not None:
+            return found
+        key = remembered.get(normalise_name(key_or_name))
+        return None if key is None else self.by_key.get(key)
 
 
 def field_catalog(items: Sequence[Mapping[str, object]]) -> FieldCatalog:

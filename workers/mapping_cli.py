@@ -1,8 +1,9 @@
 """`tajo mapping preview` (the dry run) and `tajo brevo attributes sync`.
 
-The preview compiles the mapper exactly as the page tasks do (`tasks.streams.mapper_for`) and calls
-the same `mapper.map`, so what it prints is what a sync would send (before the write ledger skips
-unchanged contacts).
+The preview compiles the mapper exactly as the page tasks do (`tasks.streams.resource_mapper_for`)
+and calls the same `mapper.map_operations`, so what it prints is what a sync would send (before
+the write ledger skips unchanged operations). It works for every resource that has a mapping,
+whether or not a stream fetches it yet.
 """
 
 from __future__ import annotations
@@ -67,13 +68,12 @@ def preview(
     connector: str, resource: str, input_path: str, config_path: Path | None, against_brevo: bool
 ) -> None:
     """Map records as a sync would and print {"operations": [...], "dead_letters": [...]}."""
-    from tasks.pages import source_id_of
-    from tasks.streams import mapper_for
+    from tasks.streams import resource_mapper_for
 
     config = _config(config_path)
     records = _read_records(input_path)
     try:
-        mapper = mapper_for(config, connector, resource)
+        mapper = resource_mapper_for(config, connector, resource)
     except ConfigError as exc:
         fail(f"config: {exc}")
         sys.exit(EXIT_CONFIG)
@@ -81,11 +81,11 @@ def preview(
     dead_letters: list[dict[str, Any]] = []
     for record in records:
         try:
-            operations.append(dict(mapper.map(record).to_json()))
+            operations.extend(dict(op.to_json()) for op in mapper.map_operations(record))
         except MappingError as exc:
             dead_letters.append(
                 {
-                    "source_id": source_id_of(record),
+                    "source_id": mapper.source_id_of(record),
                     "reason": exc.reason.value,
                     "message": exc.message,
                     "field": exc.field,
@@ -107,6 +107,8 @@ def _diff_with_brevo(config: Any, operations: list[dict[str, Any]]) -> list[dict
     client = clients.brevo(config.brevo)
     diffs: list[dict[str, Any]] = []
     for op in operations:
+        if op["op"] != "contact.upsert":
+            continue  # only contacts have attributes to compare
         try:
             current = client.get_contact(op["ext_id"], "ext_id")
             if current is None and op.get("email"):

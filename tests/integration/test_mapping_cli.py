@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLES = Path(__file__).parents[1] / "fixtures" / "config-examples"
 ENV = {**os.environ, "SHOPIFY_API_KEY": "k", "SHOPIFY_API_SECRET": "s"}
 
@@ -67,3 +69,58 @@ def test_config_check_names_the_key_of_a_bad_mapping(tmp_path: Path) -> None:
     result = tajo("config", "check", "--config", str(config))
     assert result.returncode == 2
     assert "connectors.pipedrive.person_mapping.org_id.name" in result.stderr
+
+
+PREVIEW_CASES = {
+    ("pipedrive", "deals"): (
+        [{"id": 42, "title": "Renewal", "value": 10, "person_id": 7, "stage_id": 1}],
+        ["deal.upsert", "list.add", "list.remove", "list.remove", "list.remove"],
+    ),
+    ("pipedrive", "organizations"): ([{"id": 3, "name": "Acme"}], ["company.upsert"]),
+    ("pipedrive", "webhooks"): (
+        [{"meta": {"id": "d1", "action": "create", "entity": "person"}, "data": {"id": 7}}],
+        ["event.track"],
+    ),
+    ("shopify", "customers"): (
+        [{"id": 1, "email": "a@example.com", "email_marketing_consent": {"state": "unsubscribed"}}],
+        ["contact.upsert", "contact.blocklist"],
+    ),
+    ("shopify", "orders"): (
+        [
+            {
+                "id": 1001,
+                "created_at": "2024-03-13T16:09:54Z",
+                "total_price": "19.90",
+                "email": "a@example.com",
+                "line_items": [{"product_id": 5, "quantity": 1, "price": "19.90"}],
+            }
+        ],
+        ["order.upsert"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("connector", "resource"), sorted(PREVIEW_CASES))
+def test_preview_works_for_every_resource_of_every_configured_connector(
+    connector: str, resource: str
+) -> None:
+    records, kinds = PREVIEW_CASES[connector, resource]
+    bad = {"id": "x y"} if resource != "webhooks" else {"meta": {"action": "create"}}
+    result = tajo(
+        "mapping", "preview", connector, resource,
+        "--input", "-", "--config", str(EXAMPLES / f"{connector}.yaml"),
+        stdin=json.dumps([*records, bad]),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [op["op"] for op in out["operations"]] == kinds
+    assert [d["reason"] for d in out["dead_letters"]] == ["unsupported_record"]
+
+
+def test_preview_of_a_resource_without_a_mapping_names_the_connector() -> None:
+    result = tajo(
+        "mapping", "preview", "pipedrive", "leads",
+        "--input", "-", "--config", str(EXAMPLES / "pipedrive.yaml"), stdin="[]",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "connectors.pipedrive" in result.stderr

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from connectors.core.errors import ConfigError
 from mapping import MappingError, Reason, SpecError, compile_contact_mapping
-from tasks.streams import mapper_for
+from tasks.streams import mapper_for, resource_mapper_for
 from workers.config import parse_config
 
 EXAMPLES = Path(__file__).parents[2] / "fixtures" / "config-examples"
@@ -206,3 +207,110 @@ def test_a_spec_naming_an_unknown_transform_names_its_key() -> None:
             resource="customers",
         )
     assert caught.value.key_path == "CITY.transform[1]"
+
+
+def test_the_pipedrive_docs_deal_stage_mapping_moves_a_won_deals_person_to_customers() -> None:
+    mapper = resource_mapper_for(example("pipedrive.yaml"), "pipedrive", "deals")
+    deal = {"id": 42, "title": "Acme renewal", "value": 1200, "person_id": 7, "stage_id": 4}
+    won = [op.to_json() for op in mapper.map_operations({**deal, "status": "won"})]
+    person = {"ext_id": "pipedrive:persons:7"}
+    assert won == [
+        {
+            "op": "deal.upsert",
+            "key": "pipedrive:deals:42",
+            "source_id": "42",
+            "body": {
+                "ext_id": "pipedrive:deals:42",
+                "name": "Acme renewal",
+                "attributes": {"amount": 1200.0},
+            },
+        },
+        *(
+            {
+                "op": op,
+                "key": f"list:{list_id}:pipedrive:persons:7",
+                "source_id": "42",
+                "body": {"listId": list_id, "identifier": person},
+            }
+            for op, list_id in [
+                ("list.add", 63),
+                ("list.remove", 61),
+                ("list.remove", 62),
+                ("list.remove", 64),
+            ]
+        ),
+    ]
+    open_in_stage_2 = mapper.map_operations({**deal, "stage_id": 2, "status": "open"})
+    assert [(op.op, op.body.get("listId")) for op in open_in_stage_2][1] == ("list.add", 61)
+
+
+def test_the_pipedrive_docs_webhook_rules_turn_every_listed_change_into_its_event() -> None:
+    mapper = resource_mapper_for(example("pipedrive.yaml"), "pipedrive", "webhooks")
+    changes = [
+        ("create", "person", {"id": 7, "name": "Zoë"}, {}),
+        ("change", "person", {"id": 7, "name": "Zoë M"}, {}),
+        ("create", "deal", {"id": 42, "person_id": 7}, {}),
+        ("change", "deal", {"id": 42, "person_id": 7}, {}),
+        ("delete", "person", None, {"merged_to_id": 7}),
+        ("create", "activity", {"id": 5, "person_id": 7, "subject": "Call"}, {}),
+    ]
+    names = []
+    for index, (action, entity, data, meta) in enumerate(changes):
+        payload = {
+            "meta": {"id": f"d{index}", "action": action, "entity": entity, **meta},
+            "data": data,
+            "previous": {"id": 9} if data is None else None,
+        }
+        (op,) = mapper.map_operations(payload)
+        assert op.body["identifiers"] == {"ext_id": "pipedrive:persons:7"}
+        names.append(op.body["event_name"])
+    assert names == [
+        "contact_created",
+        "contact_updated",
+        "deal_created",
+        "deal_updated",
+        "contact_merged",
+        "activity_logged",
+    ]
+
+
+def test_the_pipedrive_docs_config_maps_organizations_to_companies() -> None:
+    mapper = resource_mapper_for(example("pipedrive.yaml"), "pipedrive", "organizations")
+    (op,) = mapper.map_operations({"id": 3, "name": "Acme", "owner_id": 1})
+    assert op.to_json()["body"] == {
+        "ext_id": "pipedrive:organizations:3",
+        "name": "Acme",
+        "attributes": {},
+    }
+
+
+def test_the_shopify_overview_config_maps_orders_and_blocklists_unsubscribed_customers() -> None:
+    config = example("shopify.yaml")
+    (order,) = resource_mapper_for(config, "shopify", "orders").map_operations(
+        {
+            "id": 1001,
+            "created_at": "2024-03-13T16:09:54Z",
+            "total_price": "19.90",
+            "customer": {"id": 207119551},
+            "line_items": [{"product_id": 5, "quantity": 1, "price": "19.90"}],
+        }
+    )
+    assert order.to_json()["body"]["identifiers"] == {"ext_id": "shopify:customers:207119551"}
+    customers = resource_mapper_for(config, "shopify", "customers")
+    upsert, blocklist = customers.map_operations(
+        {"id": 1, "email": "a@example.com", "email_marketing_consent": {"state": "unsubscribed"}}
+    )
+    assert upsert.to_json()["op"] == "contact.upsert"
+    assert blocklist.to_json()["op"] == "contact.blocklist"
+
+
+def test_a_bad_deal_stage_key_or_webhook_rule_is_a_config_error_with_its_key_path() -> None:
+    text = (EXAMPLES / "pipedrive.yaml").read_text(encoding="utf-8")
+    bad_stage = text.replace('"lost": 64', '"lsot": 64')
+    with pytest.raises(ConfigError) as caught:
+        resource_mapper_for(parse_config(bad_stage, env=ENV), "pipedrive", "deals")
+    assert caught.value.key_path == "connectors.pipedrive.deal_stage_mapping.lsot"
+    bad_event = text.replace('"deal_updated"', '"deal updated"')
+    with pytest.raises(ConfigError) as caught:
+        resource_mapper_for(parse_config(bad_event, env=ENV), "pipedrive", "webhooks")
+    assert caught.value.key_path == "connectors.pipedrive.webhooks[3].brevo_event"
