@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.core.records import Page
-from tasks import jobs, ledger, limits, runtime, staging, streams
+from tasks import jobs, ledger, runtime, streams
 from tasks.pages import MappedPage, map_page
 from tasks.policy import describe, error_category
 from tasks.runtime import transaction
@@ -22,12 +21,15 @@ def read_and_map(
     """Fetch one page and map it; register the tasks it will enqueue before they are sent."""
     config = runtime.config()
     stream = streams.resolve(config, connector, resource)
-    page = _fetch(stream, limits.source_budget(config, connector), cursor, since)
+    # The client meters each of its requests through the shared limiter (the request gate:
+    # see tasks.limits), the page and any organization lookups alike.
+    page = stream.fetch(cursor, since)
     with transaction() as session:
         mapped = map_page(
             page.records,
             stream.mapper,
-            lambda ids: ledger.known_hashes(session, connector, resource, staging.CONTACT, ids),
+            # (ledger target, ids): contacts by ext_id, other operations by key under their kind.
+            lambda target, ids: ledger.known_hashes(session, connector, resource, target, ids),
         )
         keys = [
             (PARK_KEY.format(page=page_no, index=i), "park")
@@ -37,21 +39,6 @@ def read_and_map(
             keys.append((WRITE_KEY.format(page=page_no), "write"))
         jobs.expect_tasks(session, job_id, keys)
     return mapped, page
-
-
-def _fetch(
-    stream: streams.Stream,
-    budget: tuple[Any, runtime.Bucket] | None,
-    cursor: str | None,
-    since: str | None,
-) -> Page:
-    """One vendor page through the shared limiter, whose bucket then learns the page's headers."""
-    if budget is None:
-        return stream.fetch(cursor, since)
-    secret, bucket = budget
-    page = limits.metered(stream.connector, secret, bucket, lambda: stream.fetch(cursor, since))
-    limits.observe(stream.connector, secret, bucket, limits.signal_of(page.info))
-    return page
 
 
 def record_page(job_id: int, facts: jobs.PageFacts) -> bool:

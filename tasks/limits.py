@@ -1,13 +1,21 @@
 """Vendor calls through the shared limiter: ask before the call, tell it what the response said.
 
-A wait from the limiter is a deferral (`Deferred`), never an error retry: the task base sleeps
-through short ones and re-enqueues the task for longer ones. A 429 or a spent window (remaining 0)
-pauses the bucket for every worker until the vendor's reset.
+Two ways in:
+- `LimiterGate`, the process's request gate (installed with the runtime): clients that announce
+  each request (the Pipedrive client) are metered per HTTP request, with the request's token
+  cost taken from the daily budget too, in one atomic step.
+- `metered` / `observe`, for callers that wrap a whole call themselves (the Brevo tasks).
+
+A wait from the limiter is a deferral (`Deferred`), never an error retry: a wait of up to
+`SHORT_WAIT_SECONDS` is slept through in place, longer ones go back to the task base, which
+re-enqueues or parks the task. A 429 pauses the bucket for every worker until the vendor's reset;
+a spent daily budget pauses the whole vendor until the budget resets.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,8 +27,8 @@ from connectors.core.errors import RateLimitedError
 from connectors.core.ratelimit import RateLimitSignal
 from connectors.pipedrive.settings import PipedriveSettings
 from tasks import runtime
-from tasks.policy import Deferred
-from tasks.runtime import Bucket
+from tasks.policy import SHORT_WAIT_SECONDS, Deferred
+from tasks.runtime import Bucket, Charge, Limiter
 
 Result = TypeVar("Result")
 
@@ -28,6 +36,10 @@ Result = TypeVar("Result")
 FINGERPRINT_LENGTH = 16
 #: How long a 429 without any reset hint pauses the bucket.
 DEFAULT_PAUSE_SECONDS = 2.0
+#: The longest a gate sleeps in place for one request before handing the wait to the task base.
+MAX_SLEEP_PER_REQUEST = 6.0
+#: The bucket a spent daily budget is counted against in the 429 tally.
+DAILY = "daily"
 
 
 def fingerprint(secret: SecretStr | None) -> str:
@@ -40,6 +52,14 @@ def pipedrive_bucket(settings: PipedriveSettings) -> Bucket:
     return Bucket("burst", settings.rate_limit.requests, settings.rate_limit.per_seconds)
 
 
+def pipedrive_daily_bucket(settings: PipedriveSettings) -> Bucket | None:
+    """The daily token budget as a calendar-window bucket, or None when it is not configured."""
+    budget = settings.token_budget
+    if budget.daily_tokens is None:
+        return None
+    return Bucket(DAILY, budget.daily_tokens, budget.day_seconds, fixed=True)
+
+
 def brevo_contacts_bucket(settings: BrevoSettings) -> Bucket:
     return Bucket("contacts", settings.rate_limit.contacts_per_second, 1.0)
 
@@ -48,12 +68,98 @@ def brevo_other_bucket(settings: BrevoSettings) -> Bucket:
     return Bucket("other", settings.rate_limit.other_per_hour, 3600.0)
 
 
+#: Brevo's /v3/events bucket on every plan (https://developers.brevo.com/docs/api-limits).
+BREVO_EVENTS_PER_SECOND = 10
+
+
+def brevo_events_bucket(settings: BrevoSettings) -> Bucket:
+    return Bucket("events", BREVO_EVENTS_PER_SECOND, 1.0)
+
+
 def source_budget(config: TajoConfig, connector: str) -> tuple[SecretStr | None, Bucket] | None:
     """The credential and bucket a connector's reads count against, or None when unmetered."""
     if connector == "pipedrive" and config.connectors.pipedrive is not None:
         settings = config.connectors.pipedrive
         return settings.api_token, pipedrive_bucket(settings)
     return None
+
+
+def request_charges(config: TajoConfig, vendor: str, cost: int) -> list[Charge]:
+    """What one request of `cost` tokens takes: a slot of the burst bucket and, when the daily
+    budget is configured, `cost` tokens of it. Empty for vendors the gate does not meter."""
+    if vendor != "pipedrive" or config.connectors.pipedrive is None:
+        return []
+    settings = config.connectors.pipedrive
+    charges: list[Charge] = [(pipedrive_bucket(settings), 1)]
+    daily = pipedrive_daily_bucket(settings)
+    if daily is not None:
+        charges.append((daily, max(1, min(cost, daily.limit))))
+    return charges
+
+
+def _limiter() -> tuple[Limiter, TajoConfig] | None:
+    installed = runtime.installed()
+    if installed is None or installed.limiter is None:
+        return None
+    return installed.limiter, installed.config()
+
+
+class LimiterGate:
+    """The request gate backed by the shared Redis limiter (see the module docstring)."""
+
+    def admit(self, vendor: str, credential: SecretStr | None, operation: str, cost: int) -> None:
+        found = _limiter()
+        if found is None:
+            return
+        limiter, config = found
+        charges = request_charges(config, vendor, cost)
+        if not charges:
+            return
+        key = fingerprint(credential)
+        slept = 0.0
+        while True:
+            wait = limiter.acquire_all(vendor, key, charges)
+            if wait <= 0:
+                return
+            if wait > SHORT_WAIT_SECONDS or slept + wait > MAX_SLEEP_PER_REQUEST:
+                raise Deferred(wait, f"{vendor} {operation}: over the rate limit for {wait:.1f}s")
+            time.sleep(wait)
+            slept += wait
+
+    def observe(
+        self, vendor: str, credential: SecretStr | None, operation: str, signal: RateLimitSignal
+    ) -> None:
+        found = _limiter()
+        if found is None:
+            return
+        limiter, config = found
+        charges = request_charges(config, vendor, 1)
+        if not charges:
+            return
+        burst = charges[0][0]
+        key = fingerprint(credential)
+        if signal.budget_exhausted:
+            # Every call fails until the budget resets: hold the whole vendor, not one bucket.
+            limiter.pause_vendor(vendor, key, signal.budget_reset_seconds or DEFAULT_PAUSE_SECONDS)
+            if signal.throttled:
+                limiter.record_throttled(vendor, key, DAILY)
+            return
+        _learn(limiter, vendor, key, burst, signal)
+
+
+def _learn(
+    limiter: Limiter, vendor: str, credential: str, bucket: Bucket, signal: RateLimitSignal
+) -> None:
+    """A refused call pauses the bucket until the vendor's reset. A spent window pauses it only
+    when our own log still has room: then someone else is spending the same budget. When our log
+    is full too it already holds the next call until a slot frees, more precisely than the
+    vendor's whole-second reset would (pausing for it leaves up to a second idle per window)."""
+    wait = signal.wait_seconds() or DEFAULT_PAUSE_SECONDS
+    if signal.throttled:
+        limiter.pause(vendor, credential, bucket.name, wait)
+        limiter.record_throttled(vendor, credential, bucket.name)
+    elif signal.exhausted and limiter.has_room(vendor, credential, bucket):
+        limiter.pause(vendor, credential, bucket.name, wait)
 
 
 def metered(
@@ -76,16 +182,16 @@ def metered(
         return call()
     except RateLimitedError as exc:
         limiter.pause(vendor, credential, bucket.name, exc.wait_seconds or DEFAULT_PAUSE_SECONDS)
+        limiter.record_throttled(vendor, credential, bucket.name)
         raise
 
 
 def observe(vendor: str, secret: SecretStr | None, bucket: Bucket, signal: RateLimitSignal) -> None:
-    """Feed a successful response's headers: nothing left in the window pauses until its reset."""
+    """Feed a successful response's headers: a spent window may pause until its reset."""
     limiter = runtime.current().limiter
-    if limiter is None or not signal.exhausted:
+    if limiter is None:
         return
-    wait = signal.wait_seconds()
-    limiter.pause(vendor, fingerprint(secret), bucket.name, wait if wait else DEFAULT_PAUSE_SECONDS)
+    _learn(limiter, vendor, fingerprint(secret), bucket, signal)
 
 
 def signal_of(info: Mapping[str, Any]) -> RateLimitSignal:

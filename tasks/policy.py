@@ -1,8 +1,19 @@
 """The one place that decides what happens to a task when something goes wrong.
 
 Every task uses `PolicyTask` as its base, so no retry decorator is pasted on each task:
-- RateLimitedError / Deferred: not an error. Short waits sleep; longer ones re-enqueue the task
-  with a countdown. Neither touches the error-retry budget.
+- RateLimitedError / Deferred: not an error, and never a use of the error-retry budget. Three
+  tiers by the wait:
+  - up to SHORT_WAIT_SECONDS: slept through in the worker;
+  - up to the countdown cap (minutes): the task is re-enqueued with that countdown;
+  - longer (a spent daily budget): the task is *parked*: re-enqueued with the capped countdown,
+    again and again, until the wait is over. Each wake-up re-runs the task, whose first vendor
+    call asks the shared limiter again (the pause keys are the truth): while the pause holds,
+    that costs one Redis call and no vendor request; once it ends (or an operator lifts it),
+    the job resumes where it stopped. The cap stays a quarter of the broker's visibility
+    timeout at most: Redis redelivers a message held unacknowledged longer than that, and a
+    countdown task is held unacknowledged by the worker that fetched it.
+- Broker or Redis outages (a restart): the task waits in place and runs again once they answer,
+  up to BROKER_OUTAGE_SECONDS; it cannot re-enqueue itself while the broker is away.
 - VendorUnavailableError and transient infrastructure errors: bounded exponential backoff with
   jitter; when the budget is spent the task's `give_up` hook runs (dead letters, failed job).
 - AuthError, ForbiddenError, VendorValidationError, ConfigError: no retry; `give_up` runs at once.
@@ -16,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import kombu.exceptions
 import redis
 import sqlalchemy.exc
 from celery import Task
@@ -35,11 +47,27 @@ log = logging.getLogger(__name__)
 
 #: Waits up to this long are slept through in the worker; longer ones become a countdown.
 SHORT_WAIT_SECONDS = 2.0
+#: Short waits slept through in one run before the task is re-enqueued instead.
+MAX_SLEEPS = 3
 #: The longest countdown we ever set: far below the broker's visibility timeout (TAJO_VISIBILITY_
 #: TIMEOUT, 2 h by default), because Redis redelivers ETA tasks held longer than that.
 MAX_COUNTDOWN_SECONDS = 300.0
+#: The share of the visibility timeout a countdown may use at most, whatever it is set to.
+VISIBILITY_SHARE = 0.25
+#: Extra countdown, as a share of the wait (at most a second), so tasks parked on one pause do
+#: not all wake in the same instant.
+WAKE_JITTER_SHARE = 0.05
+#: How long a task waits in place for the broker (or the limiter's Redis) to come back.
+BROKER_OUTAGE_SECONDS = 120.0
 MAX_ERROR_RETRIES = 6
 BACKOFF_CAP_SECONDS = 120.0
+
+#: The broker (or the Redis the limiter shares with it) did not answer.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     VendorUnavailableError,
@@ -64,6 +92,22 @@ class Deferred(Exception):
     def __init__(self, wait_seconds: float, why: str) -> None:
         self.wait_seconds = wait_seconds
         super().__init__(why)
+
+
+def countdown_cap(visibility_timeout: float | None) -> float:
+    """The longest countdown a deferral may set under this visibility timeout."""
+    if visibility_timeout is None or visibility_timeout <= 0:
+        return MAX_COUNTDOWN_SECONDS
+    return min(MAX_COUNTDOWN_SECONDS, visibility_timeout * VISIBILITY_SHARE)
+
+
+def deferral(wait: float, cap: float, jitter: float = 0.0) -> tuple[float, bool]:
+    """(countdown, parked) for a wait longer than a short sleep: the wait itself (plus `jitter`
+    seconds) when it fits under `cap`, else `cap` with parked True (the task re-checks then)."""
+    countdown = max(0.0, wait) + max(0.0, jitter)
+    if countdown <= cap:
+        return countdown, False
+    return cap, True
 
 
 def backoff_seconds(retries: int, *, cap: float = BACKOFF_CAP_SECONDS) -> float:
@@ -103,21 +147,36 @@ class PolicyTask(Task):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         slept = 0
+        outage_started: float | None = None
         while True:
             try:
                 return super().__call__(*args, **kwargs)
             except (RateLimitedError, Deferred) as exc:
                 wait = exc.wait_seconds
-                if wait <= SHORT_WAIT_SECONDS and slept < 3:
+                if wait <= SHORT_WAIT_SECONDS and slept < MAX_SLEEPS:
                     slept += 1
                     time.sleep(wait)
                     continue
-                self._defer(wait)
+                self._defer(wait, str(exc))
+            except BROKER_ERRORS as exc:
+                # Every outcome but waiting (a retry, a deferral) needs the broker: wait for it,
+                # then run again (delivery is at-least-once; every write is idempotent).
+                now = time.monotonic()
+                outage_started = now if outage_started is None else outage_started
+                if now - outage_started < BROKER_OUTAGE_SECONDS:
+                    log.warning("%s: broker unreachable (%s), waiting", self.name, describe(exc))
+                    time.sleep(min(5.0, 0.5 + (now - outage_started) / 4))
+                    continue
+                self._give_up(exc, kwargs)
+                raise
             except TRANSIENT_ERRORS as exc:
                 if self.request.retries >= self.max_retries:
                     self._give_up(exc, kwargs)
                     raise
-                countdown = backoff_seconds(self.request.retries, cap=self.backoff_cap)
+                countdown = min(
+                    backoff_seconds(self.request.retries, cap=self.backoff_cap),
+                    self._countdown_cap(),
+                )
                 log.warning(
                     "%s: %s, retry %d in %.1fs",
                     self.name,
@@ -136,8 +195,18 @@ class PolicyTask(Task):
                 self._give_up(exc, kwargs)
                 raise
 
-    def _defer(self, wait: float) -> None:
-        countdown = min(max(wait, 0.0), MAX_COUNTDOWN_SECONDS)
+    def _countdown_cap(self) -> float:
+        options = self.app.conf.broker_transport_options or {}
+        return countdown_cap(options.get("visibility_timeout"))
+
+    def _defer(self, wait: float, why: str) -> None:
+        cap = self._countdown_cap()
+        jitter = random.uniform(0.0, min(1.0, max(wait, 0.0) * WAKE_JITTER_SHARE))
+        countdown, parked = deferral(wait, cap, jitter)
+        if parked:
+            log.info(
+                "%s: parked for %.0fs (%s); re-checks in %.0fs", self.name, wait, why, countdown
+            )
         # A fresh message with the same arguments: the retry counter is not touched.
         self.apply_async(
             args=self.request.args,

@@ -7,7 +7,7 @@ the rate limiter all workers share.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -19,11 +19,20 @@ from connectors.config import TajoConfig
 
 @dataclass(frozen=True)
 class Bucket:
-    """One vendor limit: at most `limit` units (requests or tokens) in any `per_seconds`."""
+    """One vendor limit: at most `limit` units (requests or tokens) in any `per_seconds`.
+
+    `fixed` buckets count calendar windows instead (each multiple of `per_seconds` since the
+    epoch starts a fresh one): a daily budget that resets at midnight UTC, not 24 h after use.
+    """
 
     name: str
     limit: int
     per_seconds: float
+    fixed: bool = False
+
+
+#: One request's price: (bucket, units it takes from that bucket).
+Charge = tuple[Bucket, int]
 
 
 class Limiter(Protocol):
@@ -33,8 +42,24 @@ class Limiter(Protocol):
         """Seconds to wait; 0 means the call was granted and may go now."""
         ...
 
+    def acquire_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> float:
+        """Take every charge at once or none: seconds to wait, 0 when granted."""
+        ...
+
     def pause(self, vendor: str, credential: str, bucket: str, seconds: float) -> float:
         """Hold every worker's calls to the bucket for `seconds`."""
+        ...
+
+    def pause_vendor(self, vendor: str, credential: str, seconds: float) -> float:
+        """Hold every worker's calls to every bucket of the vendor for `seconds`."""
+        ...
+
+    def has_room(self, vendor: str, credential: str, bucket: Bucket) -> bool:
+        """True when one more unit would fit in the bucket now (nothing is taken)."""
+        ...
+
+    def record_throttled(self, vendor: str, credential: str, bucket: str) -> None:
+        """Count one refused (429) response, for `tajo connectors status`."""
         ...
 
 
@@ -50,8 +75,19 @@ _current: Runtime | None = None
 
 
 def install(runtime: Runtime) -> None:
+    """Install the process's runtime, and with it the request gate connectors announce each
+    call to (a no-op while the runtime has no limiter)."""
     global _current
     _current = runtime
+    from connectors.core.ratelimit import install_gate
+    from tasks.limits import LimiterGate  # imported here: tasks.limits imports this module
+
+    install_gate(LimiterGate() if runtime.limiter is not None else None)
+
+
+def installed() -> Runtime | None:
+    """The runtime, or None before `install` (the request gate then lets calls through)."""
+    return _current
 
 
 def current() -> Runtime:

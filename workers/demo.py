@@ -25,7 +25,10 @@ from pydantic import SecretStr
 from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
 from connectors.pipedrive.settings import DEFAULT_PERSON_MAPPING
+from tasks.queues import ALL_QUEUES, source_queue
 from workers import embedded
+from workers.concurrency import vendor_concurrency
+from workers.config import load_config
 from workers.follow import JobOutcome, follow, start_sync
 from workers.output import console, fail, table
 from workers.processes import Child, beat_command, flower_command, worker_command
@@ -49,11 +52,38 @@ def demo_config(urls: dict[str, str]) -> str:
                     "lists": {"all_contacts": 60, "qualified_leads": 61, "customers": 62},
                     "person_mapping": DEMO_MAPPING,
                     "schedule": {"incremental": "2m"},
+                    # Worker processes on src.pipedrive (a small machine: two).
+                    "concurrency": 2,
                 }
             },
         },
         indent=2,
     )  # JSON is YAML, and needs no YAML writer
+
+
+def demo_workers(config_path: Path, logs: Path, env: dict[str, str]) -> list[Child]:
+    """One worker on the Pipedrive queue with the configured concurrency (so a throttled vendor
+    holds only its own slots) and one on every other queue."""
+    config = load_config(config_path)
+    pipedrive = source_queue("pipedrive")
+    return [
+        Child(
+            "worker-pipedrive",
+            worker_command(
+                queues=[pipedrive],
+                concurrency=vendor_concurrency(config, "pipedrive"),
+                name="pipedrive",
+            ),
+            logs / "worker-pipedrive.log",
+            env,
+        ),
+        Child(
+            "worker",
+            worker_command(queues=[q for q in ALL_QUEUES if q != pipedrive], concurrency=2),
+            logs / "worker.log",
+            env,
+        ),
+    ]
 
 
 def _drain(stream: IO[bytes], log_path: Path) -> None:
@@ -180,7 +210,7 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
         prepare_brevo_account(urls["brevo"], env["BREVO_API_KEY"])
         app = get_app()
         console.print("[bold]3/5[/] workers: starting a worker, beat and Flower")
-        children.append(Child("worker", worker_command(concurrency=2), logs / "worker.log", env))
+        children.extend(demo_workers(get_settings().config, logs, env))
         if not once:
             children.append(
                 Child("beat", beat_command(var / "beat-schedule"), logs / "beat.log", env)

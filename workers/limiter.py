@@ -4,20 +4,32 @@ Celery's own `rate_limit` counts per worker process; vendors count per account. 
 Redis first, keyed by (vendor, credential fingerprint, bucket). The fingerprint is a truncated
 sha256 of the secret (see tasks.limits), so no key ever holds a credential.
 
-Why a sliding-window log and not GCRA: a GCRA (or token bucket) of `limit` per `window` admits
-`burst + limit` calls in some window of that length, so to never exceed the vendor's window it must
-either run below the rate or give up bursts. Brevo's 100-per-hour "other" bucket is polled in
-bursts (an import is followed with polls 1 s, 2 s, 4 s... apart), and Pipedrive counts fixed
-2-second windows; a log of the grants in the last `window` seconds admits exactly `limit` in every
-window, bursts included. Buckets are small (tens to hundreds of entries), so the log stays cheap.
+Two kinds of bucket:
+- sliding: a log of the grants in the last `window` seconds (a sorted set). Why not GCRA: a GCRA
+  (or token bucket) of `limit` per `window` admits `burst + limit` calls in some window of that
+  length, so to never exceed the vendor's window it must either run below the rate or give up
+  bursts. Brevo's 100-per-hour "other" bucket is polled in bursts, and Pipedrive counts fixed
+  2-second windows; a log admits exactly `limit` in every window, bursts included. Buckets that
+  use it are small (tens to hundreds of entries), so the log stays cheap.
+- fixed: a counter per calendar window (each multiple of `window` since the epoch), for budgets
+  that reset at a set time rather than `window` after use: Pipedrive's daily token budget resets
+  at midnight UTC. One hash (period, used), however many tokens are spent.
+
+One request may take from several buckets at once (a Pipedrive list: one burst slot and 10
+tokens of the day): all are granted together or none is, so a refused budget wastes no slot.
 
 The clock is Redis's own (`TIME`), so machines with skewed clocks still share one timeline. A
-*pause* key, set from a vendor's response (remaining 0, a 429), holds every acquire of the bucket
-until it ends, whichever worker set it.
+*pause* key, set from a vendor's response (a spent window, a 429), holds every acquire of the
+bucket until it ends, whichever worker set it; a *vendor* pause (a spent daily budget) holds every
+bucket of the credential. Refused responses are tallied per bucket for the last hour.
+
+All of a credential's keys share one hash tag, `{vendor:credential}`, so a Redis Cluster keeps
+them in one slot and a script may touch any of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,45 +38,90 @@ import redis
 
 from connectors.config import TajoConfig
 from tasks import limits
-from tasks.runtime import Bucket
+from tasks.runtime import Bucket, Charge
 
 KEY_PREFIX = "tajo:rl"
 MICROS = 1_000_000
+#: Added to every sliding window. Grants are on Redis's clock; the vendor counts arrivals, and
+#: network and scheduling jitter between the two can otherwise put one request too many into a
+#: vendor window (a 429, then a pause of a whole reset). 2.5% of a 2-second window.
+WINDOW_MARGIN_SECONDS = 0.05
+#: How far back `tajo connectors status` counts refused responses.
+THROTTLED_WINDOW_SECONDS = 3600
 
-#: KEYS: log (sorted set of "seq:cost" scored by grant time), pause (until, µs), sequence.
-#: ARGV: limit, window (µs), cost. Returns {granted 0/1, wait µs, now µs}.
+#: KEYS: vendor pause, then per bucket: state (log or fixed counter), pause, sequence.
+#: ARGV: dry run (0/1), then per bucket: limit, window (µs), cost, fixed (0/1).
+#: Returns {granted 0/1, wait µs, now µs}. A dry run takes nothing: it says whether it would.
 ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
-if paused > now then
-  return {0, paused - now, now}
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local entries = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-local used = 0
-for i = 1, #entries, 2 do
-  used = used + tonumber(string.match(entries[i], ':(%d+)$'))
-end
-if used + cost <= limit then
-  local seq = redis.call('INCR', KEYS[3])
-  redis.call('ZADD', KEYS[1], now, seq .. ':' .. cost)
-  local ttl = math.floor(window / 1000) + 1000
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[3], ttl)
-  return {1, 0, now}
-end
-local freed = 0
-for i = 1, #entries, 2 do
-  freed = freed + tonumber(string.match(entries[i], ':(%d+)$'))
-  if used - freed + cost <= limit then
-    return {0, tonumber(entries[i + 1]) + window - now, now}
+local dry = ARGV[1] == '1'
+local n = (#KEYS - 1) / 3
+local wait = 0
+local vendor_pause = tonumber(redis.call('GET', KEYS[1]) or '0')
+if vendor_pause > now then wait = vendor_pause - now end
+local used = {}
+for i = 1, n do
+  local k = 1 + (i - 1) * 3
+  local a = 1 + (i - 1) * 4
+  local limit = tonumber(ARGV[a + 1])
+  local window = tonumber(ARGV[a + 2])
+  local cost = tonumber(ARGV[a + 3])
+  local fixed = ARGV[a + 4] == '1'
+  local paused = tonumber(redis.call('GET', KEYS[k + 2]) or '0')
+  if paused - now > wait then wait = paused - now end
+  if fixed then
+    local period = math.floor(now / window)
+    local state = redis.call('HMGET', KEYS[k + 1], 'period', 'used')
+    local spent = 0
+    if tonumber(state[1]) == period then spent = tonumber(state[2]) end
+    used[i] = spent
+    if spent + cost > limit then
+      local until_reset = (period + 1) * window - now
+      if until_reset > wait then wait = until_reset end
+    end
+  else
+    redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - window)
+    local entries = redis.call('ZRANGE', KEYS[k + 1], 0, -1, 'WITHSCORES')
+    local spent = 0
+    for j = 1, #entries, 2 do
+      spent = spent + tonumber(string.match(entries[j], ':(%d+)$'))
+    end
+    used[i] = spent
+    if spent + cost > limit then
+      local freed = 0
+      local fits = window
+      for j = 1, #entries, 2 do
+        freed = freed + tonumber(string.match(entries[j], ':(%d+)$'))
+        if spent - freed + cost <= limit then
+          fits = tonumber(entries[j + 1]) + window - now
+          break
+        end
+      end
+      if fits > wait then wait = fits end
+    end
   end
 end
-return {0, window, now}
+if wait > 0 then return {0, wait, now} end
+if dry then return {1, 0, now} end
+for i = 1, n do
+  local k = 1 + (i - 1) * 3
+  local a = 1 + (i - 1) * 4
+  local window = tonumber(ARGV[a + 2])
+  local cost = tonumber(ARGV[a + 3])
+  local ttl = math.floor(window / 1000) + 1000
+  if ARGV[a + 4] == '1' then
+    redis.call('HSET', KEYS[k + 1], 'period', string.format('%.0f', math.floor(now / window)),
+      'used', used[i] + cost)
+    redis.call('PEXPIRE', KEYS[k + 1], ttl)
+  else
+    local seq = redis.call('INCR', KEYS[k + 3])
+    redis.call('ZADD', KEYS[k + 1], now, seq .. ':' .. cost)
+    redis.call('PEXPIRE', KEYS[k + 1], ttl)
+    redis.call('PEXPIRE', KEYS[k + 3], ttl)
+  end
+end
+return {1, 0, now}
 """
 
 #: KEYS: pause. ARGV: seconds (µs). A shorter pause never cuts a longer one. Returns the until (µs).
@@ -79,6 +136,20 @@ if wanted > current then
   return string.format('%.0f', wanted)
 end
 return string.format('%.0f', current)
+"""
+
+#: KEYS: tally (sorted set of refusal times), sequence. ARGV: window (µs).
+THROTTLED_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[1])
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], now, seq)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local ttl = math.floor(window / 1000) + 1000
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return redis.call('ZCARD', KEYS[1])
 """
 
 
@@ -101,15 +172,47 @@ class BucketState:
     vendor: str
     credential: str
     bucket: str
-    limit: int
-    left: int
+    #: None for a budget that is not metered ahead (only learnt from the vendor's answers)
+    limit: int | None
+    left: int | None
     paused_until: datetime | None
+    throttled_last_hour: int = 0
+
+
+def _tag(vendor: str, credential: str) -> str:
+    return f"{KEY_PREFIX}:{{{vendor}:{credential}}}"
 
 
 def bucket_keys(vendor: str, credential: str, bucket: str) -> tuple[str, str, str]:
-    """The log, pause and sequence keys; one hash tag so a Redis Cluster keeps them together."""
-    tag = f"{KEY_PREFIX}:{{{vendor}:{credential}:{bucket}}}"
-    return f"{tag}:log", f"{tag}:pause", f"{tag}:seq"
+    """The log, pause and sequence keys of a bucket; one hash tag per credential."""
+    tag = _tag(vendor, credential)
+    return f"{tag}:{bucket}:log", f"{tag}:{bucket}:pause", f"{tag}:{bucket}:seq"
+
+
+def fixed_key(vendor: str, credential: str, bucket: str) -> str:
+    """The (period, used) hash of a calendar-window bucket."""
+    return f"{_tag(vendor, credential)}:{bucket}:fixed"
+
+
+def vendor_pause_key(vendor: str, credential: str) -> str:
+    return f"{_tag(vendor, credential)}:pause"
+
+
+def throttled_keys(vendor: str, credential: str, bucket: str) -> tuple[str, str]:
+    tag = _tag(vendor, credential)
+    return f"{tag}:{bucket}:429s", f"{tag}:{bucket}:429seq"
+
+
+def window_micros(bucket: Bucket) -> int:
+    """The window the script counts in: calendar windows exactly, sliding ones with the margin."""
+    margin = 0.0 if bucket.fixed else WINDOW_MARGIN_SECONDS
+    return int((bucket.per_seconds + margin) * MICROS)
+
+
+def _bucket_script_keys(vendor: str, credential: str, bucket: Bucket) -> list[str]:
+    log, pause, seq = bucket_keys(vendor, credential, bucket.name)
+    state = fixed_key(vendor, credential, bucket.name) if bucket.fixed else log
+    return [state, pause, seq]
 
 
 class RedisLimiter:
@@ -120,71 +223,120 @@ class RedisLimiter:
         self._client = client
         self._acquire = client.register_script(ACQUIRE_LUA)
         self._pause = client.register_script(PAUSE_LUA)
+        self._throttled = client.register_script(THROTTLED_LUA)
+
+    def decide_all(
+        self, vendor: str, credential: str, charges: Sequence[Charge], *, dry_run: bool = False
+    ) -> Decision:
+        """Take every charge now, or none and say how long until all would fit (and any pause
+        of the bucket or the vendor has ended)."""
+        keys = [vendor_pause_key(vendor, credential)]
+        args: list[int] = [1 if dry_run else 0]
+        for bucket, cost in charges:
+            if not 1 <= cost <= bucket.limit:
+                raise ValueError(
+                    f"cost must be between 1 and the {bucket.name} bucket's limit ({bucket.limit})"
+                )
+            keys += _bucket_script_keys(vendor, credential, bucket)
+            args += [bucket.limit, window_micros(bucket), cost, int(bucket.fixed)]
+        reply: Any = self._acquire(keys=keys, args=args)
+        granted, wait, now = (int(v) for v in reply)
+        return Decision(0.0 if granted else max(wait, 1) / MICROS, now / MICROS)
 
     def decide(self, vendor: str, credential: str, bucket: Bucket, cost: int = 1) -> Decision:
         """Take `cost` units from the bucket now, or say how long until they would fit."""
-        if not 1 <= cost <= bucket.limit:
-            raise ValueError(f"cost must be between 1 and the bucket's limit ({bucket.limit})")
-        window = int(bucket.per_seconds * MICROS)
-        reply: Any = self._acquire(
-            keys=list(bucket_keys(vendor, credential, bucket.name)),
-            args=[bucket.limit, window, cost],
-        )
-        granted, wait, now = (int(v) for v in reply)
-        return Decision(0.0 if granted else max(wait, 1) / MICROS, now / MICROS)
+        return self.decide_all(vendor, credential, [(bucket, cost)])
 
     def acquire(self, vendor: str, credential: str, bucket: Bucket, cost: int = 1) -> float:
         """Seconds to wait before the call may go; 0 means it was granted and may go now."""
         return self.decide(vendor, credential, bucket, cost).wait_seconds
 
+    def acquire_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> float:
+        return self.decide_all(vendor, credential, charges).wait_seconds
+
+    def has_room(self, vendor: str, credential: str, bucket: Bucket) -> bool:
+        return self.decide_all(vendor, credential, [(bucket, 1)], dry_run=True).wait_seconds <= 0
+
     def pause(self, vendor: str, credential: str, bucket: str, seconds: float) -> float:
         """Hold every worker's calls to the bucket for `seconds`; returns its end (epoch s)."""
         _, pause_key, _ = bucket_keys(vendor, credential, bucket)
-        until: Any = self._pause(keys=[pause_key], args=[max(1, int(seconds * MICROS))])
+        return self._pause_key(pause_key, seconds)
+
+    def pause_vendor(self, vendor: str, credential: str, seconds: float) -> float:
+        """Hold every bucket of the credential for `seconds`; returns its end (epoch s)."""
+        return self._pause_key(vendor_pause_key(vendor, credential), seconds)
+
+    def _pause_key(self, key: str, seconds: float) -> float:
+        until: Any = self._pause(keys=[key], args=[max(1, int(seconds * MICROS))])
         return int(until) / MICROS
 
+    def record_throttled(self, vendor: str, credential: str, bucket: str) -> None:
+        self._throttled(
+            keys=list(throttled_keys(vendor, credential, bucket)),
+            args=[THROTTLED_WINDOW_SECONDS * MICROS],
+        )
+
     def states(self, vendor: str, bucket: Bucket) -> list[BucketState]:
-        """Every credential's state in one bucket: units left in the current window, pause end."""
+        """Every credential's state in one bucket: units left in the current window, the end of
+        any pause (the bucket's or the vendor's), and refusals in the last hour."""
         seconds, micros = self._client.time()
         now = seconds * MICROS + micros
-        window = int(bucket.per_seconds * MICROS)
-        pattern = f"{KEY_PREFIX}:{{{vendor}:*:{bucket.name}}}:*"
+        window = window_micros(bucket)
+        prefix = f"{KEY_PREFIX}:{{{vendor}:"
+        # Credentials that used the bucket lately, or whose whole vendor is paused.
+        patterns = (f"{prefix}*}}:{bucket.name}:*", f"{prefix}*}}:pause")
         credentials = sorted(
             {
-                key.decode().split(":")[3]
+                key.decode().removeprefix(prefix).split("}", 1)[0]
+                for pattern in patterns
                 for key in self._client.scan_iter(match=pattern, count=500)
-                if key.decode().endswith((":log", ":pause"))
             }
         )
-        found = []
-        for credential in credentials:
-            log_key, pause_key, _ = bucket_keys(vendor, credential, bucket.name)
+        return [self._state(vendor, credential, bucket, now, window) for credential in credentials]
+
+    def _state(
+        self, vendor: str, credential: str, bucket: Bucket, now: int, window: int
+    ) -> BucketState:
+        if bucket.fixed:
+            found: Any = self._client.hmget(
+                fixed_key(vendor, credential, bucket.name), ["period", "used"]
+            )
+            period, used_raw = found
+            current = period is not None and int(period) == now // window
+            used = int(used_raw) if current and used_raw is not None else 0
+        else:
+            log_key, _, _ = bucket_keys(vendor, credential, bucket.name)
             members: list[bytes] = self._client.zrangebyscore(  # type: ignore[assignment]
                 log_key, f"({now - window}", "+inf"
             )
             used = sum(int(member.decode().rsplit(":", 1)[1]) for member in members)
-            raw_pause: Any = self._client.get(pause_key)
-            until = int(raw_pause) if raw_pause is not None else 0
-            found.append(
-                BucketState(
-                    vendor=vendor,
-                    credential=credential,
-                    bucket=bucket.name,
-                    limit=bucket.limit,
-                    left=max(0, bucket.limit - used),
-                    paused_until=(
-                        datetime.fromtimestamp(until / MICROS, UTC) if until > now else None
-                    ),
-                )
-            )
-        return found
+        _, pause_key, _ = bucket_keys(vendor, credential, bucket.name)
+        raw: Any = self._client.mget([pause_key, vendor_pause_key(vendor, credential)])
+        until = max(int(value) if value is not None else 0 for value in raw)
+        tally, _ = throttled_keys(vendor, credential, bucket.name)
+        refused: Any = self._client.zcount(tally, now - THROTTLED_WINDOW_SECONDS * MICROS, "+inf")
+        return BucketState(
+            vendor=vendor,
+            credential=credential,
+            bucket=bucket.name,
+            limit=bucket.limit or None,
+            left=max(0, bucket.limit - used) if bucket.limit else None,
+            paused_until=datetime.fromtimestamp(until / MICROS, UTC) if until > now else None,
+            throttled_last_hour=int(refused),
+        )
 
 
 def configured_buckets(config: TajoConfig) -> list[tuple[str, Bucket]]:
     """Every (vendor, bucket) the config meters, for `tajo connectors status`."""
     found: list[tuple[str, Bucket]] = []
-    if config.connectors.pipedrive is not None:
-        found.append(("pipedrive", limits.pipedrive_bucket(config.connectors.pipedrive)))
+    pipedrive = config.connectors.pipedrive
+    if pipedrive is not None:
+        found.append(("pipedrive", limits.pipedrive_bucket(pipedrive)))
+        daily = limits.pipedrive_daily_bucket(pipedrive)
+        # Shown even when not metered ahead (limit 0): a spent budget learnt from Pipedrive's
+        # answers still pauses the vendor and counts its 429s.
+        day = pipedrive.token_budget.day_seconds
+        found.append(("pipedrive", daily or Bucket(limits.DAILY, 0, day, fixed=True)))
     found.append(("brevo", limits.brevo_contacts_bucket(config.brevo)))
     found.append(("brevo", limits.brevo_other_bucket(config.brevo)))
     return found

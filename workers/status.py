@@ -34,7 +34,9 @@ def _stored_counts(job: SyncJob) -> dict[str, int]:
     }
 
 
-LIMITER_COLUMNS = ["vendor", "credential", "bucket", "limit", "left", "paused until"]
+LIMITER_COLUMNS = [
+    "vendor", "credential", "bucket", "limit", "tokens left", "paused until", "429s (1 h)",
+]  # fmt: skip
 
 
 def print_status() -> None:
@@ -68,7 +70,15 @@ def _limiter_rows(settings: Settings) -> list[list[object]] | None:
             return None
         url = embedded.broker_url_for(settings.var_path)
     return [
-        [s.vendor, s.credential, s.bucket, s.limit, s.left, s.paused_until]
+        [
+            s.vendor,
+            s.credential,
+            s.bucket,
+            "not metered" if s.limit is None else s.limit,
+            "-" if s.left is None else s.left,
+            s.paused_until or "-",
+            s.throttled_last_hour,
+        ]
         for s in limiter_states(limiter_for(url), config())
     ]
 

@@ -3,15 +3,22 @@
 Vendors say how much headroom is left in different dialects: Pipedrive sends `x-ratelimit-*`,
 Brevo `x-sib-ratelimit-*` (and no Retry-After), others only `Retry-After`. Each parses into one
 `RateLimitSignal`, which the clients attach to pages and errors and the shared limiter reads later.
+
+A client may also announce every request to a `RequestGate` before sending it (its cost) and
+after (what the response said). The gate is installed by whoever runs the client (the task layer
+installs the shared Redis limiter); with none installed, calls go straight out.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
+
+from pydantic import SecretStr
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,27 @@ class RateLimitSignal:
     reset_seconds: float | None = None
     #: seconds the vendor asked us to wait before the next call (`Retry-After`)
     retry_after: float | None = None
+    #: the response itself was refused for its rate (a 429, or a throttle error in a 200 body)
+    throttled: bool = False
+    #: a vendor-wide allowance over a long period (Pipedrive's daily token budget), when sent
+    budget_limit: int | None = None
+    budget_remaining: int | None = None
+    #: seconds until that allowance resets (computed by the connector when the vendor is silent)
+    budget_reset_seconds: float | None = None
 
     @property
     def exhausted(self) -> bool:
         """True when the vendor says nothing is left in this window."""
         return self.remaining is not None and self.remaining <= 0
+
+    @property
+    def budget_exhausted(self) -> bool:
+        """True when the vendor-wide allowance is spent: every call fails until it resets."""
+        return self.budget_remaining is not None and self.budget_remaining <= 0
+
+    def refused(self) -> RateLimitSignal:
+        """The same signal, marked as a refused (throttled) response."""
+        return replace(self, throttled=True)
 
     def wait_seconds(self) -> float | None:
         """How long to hold off: an explicit Retry-After wins over the window's reset time."""
@@ -104,3 +127,41 @@ def rate_limit_signal(
         reset_seconds=parse_seconds(header(headers, f"{prefix}-reset")),
         retry_after=parse_retry_after(header(headers, "retry-after"), now=now),
     )
+
+
+class RequestGate(Protocol):
+    """What a client tells before and after each request. `credential` is the secret the request
+    is sent with: a gate may hash it to tell accounts apart and must never store or log it."""
+
+    def admit(self, vendor: str, credential: SecretStr | None, operation: str, cost: int) -> None:
+        """Return when the request may go (possibly after a short wait), or raise to defer it."""
+        ...
+
+    def observe(
+        self, vendor: str, credential: SecretStr | None, operation: str, signal: RateLimitSignal
+    ) -> None:
+        """Learn from a response's signal (a 429, a spent window, a spent budget)."""
+        ...
+
+
+_gate: RequestGate | None = None
+
+
+def install_gate(gate: RequestGate | None) -> None:
+    """Make `gate` the process's request gate (None: requests go unannounced)."""
+    global _gate
+    _gate = gate
+
+
+def current_gate() -> RequestGate | None:
+    return _gate
+
+
+def seconds_until_period_end(now_epoch: float, period_seconds: float) -> float:
+    """Seconds until the next multiple of `period_seconds` since the Unix epoch: for a period of
+    86,400 s, the next midnight UTC, when daily vendor budgets reset. Never 0 (at the boundary,
+    a whole period is left)."""
+    if period_seconds <= 0:
+        raise ValueError("period_seconds must be positive")
+    left = period_seconds - (now_epoch % period_seconds)
+    return left if left > 0 else period_seconds

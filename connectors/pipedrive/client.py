@@ -26,14 +26,21 @@ The client never retries: Celery owns retries, and deferrals come from the error
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import httpx
 
-from connectors.core.errors import ConfigError, SyncError, VendorUnavailableError
+from connectors.core import ratelimit
+from connectors.core.errors import (
+    ConfigError,
+    RateLimitedError,
+    SyncError,
+    VendorUnavailableError,
+)
 from connectors.core.http import (
     HeaderAuth,
     PooledClient,
@@ -45,7 +52,7 @@ from connectors.core.http import (
     send,
 )
 from connectors.core.paging import chunked, high_water_mark, unique
-from connectors.core.ratelimit import RateLimitSignal
+from connectors.core.ratelimit import RateLimitSignal, header, parse_int
 from connectors.core.ratelimit import rate_limit_signal as read_rate_limit_headers
 from connectors.core.records import Page, Record
 from connectors.pipedrive.settings import PipedriveSettings
@@ -57,6 +64,23 @@ VENDOR = "pipedrive"
 #: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
 RATE_LIMIT_PREFIX = "x-ratelimit"
 RESET_HEADER = "x-ratelimit-reset"
+#: The daily token budget as Pipedrive reports it. Not in the reference docs, but sent on API
+#: responses (and sometimes missing for a few requests after a long idle spell), so optional.
+#: No reset header exists: the budget resets at the start of the next day (see the settings).
+DAILY_LIMIT_HEADER = "x-daily-ratelimit-token-limit"
+DAILY_REMAINING_HEADER = "x-daily-ratelimit-token-remaining"
+
+#: Tokens each operation spends from the daily budget. v2 endpoints cost half their v1
+#: counterparts: a list is 10 tokens on v2 and 20 on v1, a single record 1 on v2 and 2 on v1.
+#: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
+TOKEN_COSTS: dict[str, int] = {
+    "list_persons": 10,  # GET /api/v2/persons
+    "resolve_organizations": 10,  # GET /api/v2/organizations?ids=
+    "get_person": 1,  # GET /api/v2/persons/{id}
+    "person_fields": 20,  # GET /v1/personFields
+}
+#: What an operation missing from the table is charged: a v1 list, the dearest common read.
+DEFAULT_TOKEN_COST = 20
 
 #: v2 list endpoints take at most 100 ids in `ids`.
 ORG_IDS_PER_CALL = 100
@@ -66,9 +90,37 @@ ORG_CACHE_SIZE = 2048
 V1_PAGE_SIZE = 500
 
 
-def rate_limit_signal(response: httpx.Response) -> RateLimitSignal:
-    """Pipedrive's `x-ratelimit-*` and `Retry-After` headers, for the shared limiter."""
-    return read_rate_limit_headers(response.headers, prefix=RATE_LIMIT_PREFIX)
+def rate_limit_signal(
+    response: httpx.Response, *, day_seconds: float = 86_400.0, now: float | None = None
+) -> RateLimitSignal:
+    """Pipedrive's `x-ratelimit-*`, `Retry-After` and daily token budget headers, for the
+    shared limiter. The budget's reset is the end of the current day (`day_seconds` since the
+    epoch), which Pipedrive does not send; a 429 marks the signal as throttled."""
+    signal = read_rate_limit_headers(response.headers, prefix=RATE_LIMIT_PREFIX)
+    remaining = parse_int(header(response.headers, DAILY_REMAINING_HEADER))
+    clock = time.time() if now is None else now
+    return replace(
+        signal,
+        throttled=response.status_code == 429,
+        budget_limit=parse_int(header(response.headers, DAILY_LIMIT_HEADER)),
+        budget_remaining=remaining,
+        budget_reset_seconds=(
+            None if remaining is None else ratelimit.seconds_until_period_end(clock, day_seconds)
+        ),
+    )
+
+
+#: The signal fields a page's info always carries; the others only when Pipedrive sent them.
+BASE_SIGNAL_FIELDS = ("limit", "remaining", "reset_seconds", "retry_after")
+
+
+def signal_info(signal: RateLimitSignal) -> dict[str, Any]:
+    """A signal as `Page.info["rate_limit"]` holds it (JSON-ready; `signal_of` reads it back)."""
+    return {
+        key: value
+        for key, value in asdict(signal).items()
+        if key in BASE_SIGNAL_FIELDS or value not in (None, False)
+    }
 
 
 def primary_value(entries: object) -> Any:
@@ -180,7 +232,7 @@ class PipedriveClient(PooledClient):
             records=records,
             next_cursor=_next_cursor(body, operation="list_persons"),
             high_water=high_water_mark(records, spec.cursor_field),
-            info={"rate_limit": asdict(rate_limit_signal(response))},
+            info={"rate_limit": signal_info(self._signal(response))},
         )
 
     def get_person(self, person_id: int) -> Record | None:
@@ -192,12 +244,10 @@ class PipedriveClient(PooledClient):
         if isinstance(person_id, bool) or not isinstance(person_id, int) or person_id < 1:
             raise ValueError("person_id must be a positive integer")
         operation = "get_person"
-        response = send(
-            self._http, "GET", f"/api/v2/persons/{person_id}", vendor=VENDOR, operation=operation
-        )
+        response, signal = self._send(operation, f"/api/v2/persons/{person_id}")
         if response.status_code == 404:
             return None
-        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        error = self._error_for(response, signal)
         if error is not None:
             raise error
         body = decode_json(response, vendor=VENDOR, operation=operation)
@@ -293,8 +343,8 @@ class PipedriveClient(PooledClient):
         self, operation: str, path: str, params: Mapping[str, str | int]
     ) -> tuple[httpx.Response, dict[str, Any]]:
         """A GET whose errors are raised, and its JSON object body."""
-        response = send(self._http, "GET", path, vendor=VENDOR, operation=operation, params=params)
-        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        response, signal = self._send(operation, path, params)
+        error = self._error_for(response, signal)
         if error is not None:
             raise error
         body = decode_json(response, vendor=VENDOR, operation=operation)
@@ -304,6 +354,42 @@ class PipedriveClient(PooledClient):
         if body_error is not None:
             raise body_error
         return response, body
+
+    def _send(
+        self, operation: str, path: str, params: Mapping[str, str | int] | None = None
+    ) -> tuple[httpx.Response, RateLimitSignal]:
+        """One GET through the process's request gate: announced with its token cost before,
+        and its rate-limit signal reported after (a 429 included)."""
+        gate = ratelimit.current_gate()
+        token = self._settings.api_token
+        if gate is not None:
+            gate.admit(VENDOR, token, operation, TOKEN_COSTS.get(operation, DEFAULT_TOKEN_COST))
+        response = send(self._http, "GET", path, vendor=VENDOR, operation=operation, params=params)
+        signal = self._signal(response)
+        if gate is not None:
+            gate.observe(VENDOR, token, operation, signal)
+        return response, signal
+
+    def _signal(self, response: httpx.Response) -> RateLimitSignal:
+        return rate_limit_signal(response, day_seconds=self._settings.token_budget.day_seconds)
+
+    @staticmethod
+    def _error_for(response: httpx.Response, signal: RateLimitSignal) -> SyncError | None:
+        """The status's error; a 429 with the daily budget spent waits for the budget's reset
+        (retrying sooner only earns more 429s, and Pipedrive blocks tokens that keep trying)."""
+        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        if (
+            isinstance(error, RateLimitedError)
+            and signal.budget_exhausted
+            and signal.budget_reset_seconds is not None
+        ):
+            return RateLimitedError(
+                VENDOR,
+                error.operation,
+                "HTTP 429: the daily token budget is spent until it resets",
+                wait_seconds=signal.budget_reset_seconds,
+            )
+        return error
 
     def __repr__(self) -> str:
         return f"PipedriveClient(base_url={self._settings.effective_base_url!r})"

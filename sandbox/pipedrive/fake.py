@@ -14,6 +14,7 @@ from sandbox.common.failures import FailureSwitch
 from sandbox.common.ratelimit import FixedWindowLimiter
 from sandbox.common.requestlog import RequestLog
 from sandbox.common.timefmt import to_rfc3339
+from sandbox.pipedrive.budget import Arrivals, DailyTokenBudget
 from sandbox.pipedrive.fields import custom_person_fields, person_field_definitions
 from sandbox.pipedrive.keyset import PageRequest, page_ids
 from sandbox.pipedrive.people import (
@@ -61,6 +62,9 @@ class PipedriveFake:
         self._lock = threading.RLock()
         self.failures = FailureSwitch(FAILURE_STATUSES, allow_malformed=True)
         self.rate_limit = FixedWindowLimiter(burst, BURST_WINDOW_SECONDS)
+        #: Off unless a test or `/_sandbox/token_budget` sets one.
+        self.budget = DailyTokenBudget()
+        self.arrivals = Arrivals()
         self.log = RequestLog()
 
     def reset(self) -> None:
@@ -73,6 +77,8 @@ class PipedriveFake:
             self._edits.clear()
             self.failures.clear()
             self.rate_limit.configure(self._initial_burst)
+            self.budget.configure(None)
+            self.arrivals.clear()
             self.log = RequestLog()
 
     def __repr__(self) -> str:
@@ -188,6 +194,10 @@ class PipedriveFake:
         """Requests per 2-second window per token; None switches the limit off."""
         self.rate_limit.configure(burst)
 
+    def set_token_budget(self, tokens: int | None, day_seconds: float = 86_400.0) -> None:
+        """Tokens per day per token (None: off); the day starts at multiples of `day_seconds`."""
+        self.budget.configure(tokens, day_seconds)
+
     def state(self) -> dict[str, Any]:
         """What `GET /_sandbox/state` answers."""
         return {
@@ -200,6 +210,10 @@ class PipedriveFake:
             "rate_limit": {
                 "burst": self.rate_limit.limit,
                 "window_seconds": self.rate_limit.window_seconds,
+            },
+            "token_budget": {
+                "daily_tokens": self.budget.tokens,
+                "day_seconds": self.budget.day_seconds,
             },
             "failures": self.failures.active(),
         }

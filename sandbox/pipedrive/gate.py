@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from starlette.responses import Response
 
 from sandbox.common.failures import MALFORMED, SLOW, Failure
 from sandbox.common.ratelimit import WindowVerdict
+from sandbox.pipedrive.budget import Arrival, cost_of
 from sandbox.pipedrive.errors import pipedrive_error
 from sandbox.pipedrive.fake import PipedriveFake
 
@@ -54,18 +56,33 @@ def guarded(fake: PipedriveFake, route: str, handler: Handler) -> Endpoint:
     """Wrap a handler so the request is checked, counted and answered like Pipedrive would."""
 
     async def endpoint(request: Request) -> Response:
+        arrived = time.time()
         try:
-            response = await _through_gate(fake, request, handler)
+            response = await _through_gate(fake, request, route, handler)
         except Exception:
             logger.exception("pipedrive sandbox handler failed on %s", route)
             response = pipedrive_error(500)
         fake.log.record(request.method, request.url.path, route, response.status_code)
+        refused = response.status_code == 429
+        daily = refused and response.headers.get(DAILY_REMAINING) == "0"
+        reset = response.headers.get("x-ratelimit-reset") if refused else None
+        fake.arrivals.record(
+            Arrival(
+                arrived, route, response.status_code, daily, None if reset is None else float(reset)
+            )
+        )
         return response
 
     return endpoint
 
 
-async def _through_gate(fake: PipedriveFake, request: Request, handler: Handler) -> Response:
+DAILY_REMAINING = "x-daily-ratelimit-token-remaining"
+DAILY_BUDGET_MESSAGE = "Daily token budget exceeded"
+
+
+async def _through_gate(
+    fake: PipedriveFake, request: Request, route: str, handler: Handler
+) -> Response:
     failure = fake.failures.next_failure(request.url.path)
     if failure is not None and failure.mode == SLOW:
         await asyncio.sleep(failure.delay_seconds)
@@ -81,6 +98,12 @@ async def _through_gate(fake: PipedriveFake, request: Request, handler: Handler)
     headers = rate_limit_headers(verdict)
     if verdict is not None and not verdict.allowed:
         return pipedrive_error(429, headers=headers)
+    # The day's token budget: once spent, every call is refused until it resets.
+    budget = fake.budget.take(token, cost_of(route))
+    if budget is not None:
+        headers.update(budget.headers())
+        if not budget.allowed:
+            return pipedrive_error(429, DAILY_BUDGET_MESSAGE, headers=headers)
     if failure is not None and failure.status is not None:
         return pipedrive_error(failure.status, headers=headers)
     response = await handler(request, _context(failure))
