@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, select
@@ -29,7 +30,35 @@ def known_hashes(
     return {external_id: content_hash for external_id, content_hash in rows}
 
 
-def remember(session: Session, writes: Iterable[Row[Any] | StagedWrite]) -> None:
+#: The target of contact writes (StagedWrite.target).
+CONTACT = "contact"
+
+
+@dataclass(frozen=True)
+class Written:
+    """One write Brevo accepted outside an import (a single contact upsert)."""
+
+    connector: str
+    resource: str
+    external_id: str
+    target: str
+    content_hash: str
+    mapping_version: str | None
+
+    @classmethod
+    def of(cls, connector: str, resource: str, item: Mapping[str, Any]) -> Written:
+        """From a staged-shape item: `ext_id`, `content_hash`, `mapping_version`."""
+        return cls(
+            connector,
+            resource,
+            item["ext_id"],
+            CONTACT,
+            item["content_hash"],
+            item.get("mapping_version"),
+        )
+
+
+def remember(session: Session, writes: Iterable[Row[Any] | StagedWrite | Written]) -> None:
     """Record accepted writes; a later identical record is then skipped as unchanged."""
     values = [
         {

@@ -72,6 +72,24 @@ class ClaimedImport:
     import_id: int
     list_ids: list[int]
     rows: list[dict[str, Any]]
+    #: Brevo's import-wide blocklist flags (a jsonBody row cannot carry its own).
+    email_blacklist: bool = False
+    sms_blacklist: bool = False
+
+
+#: What rows of one import share: the lists they join and the blocklists they go on.
+GroupKey = tuple[tuple[int, ...], bool, bool]
+
+
+def group_key(operation: dict[str, Any]) -> GroupKey:
+    """Rows that may travel in one import. Only a True flag counts: an import never lifts a
+    blocklist (its `emailBlacklist: false` means "leave as is"), so False and absent group alike.
+    https://developers.brevo.com/reference/importcontacts-1"""
+    return (
+        tuple(sorted(operation.get("list_ids") or [])),
+        operation.get("email_blacklisted") is True,
+        operation.get("sms_blacklisted") is True,
+    )
 
 
 def _row_size(payload: dict[str, Any]) -> int:
@@ -79,7 +97,8 @@ def _row_size(payload: dict[str, Any]) -> int:
 
 
 def claim(session: Session, job_id: int, *, max_rows: int, max_bytes: int) -> ClaimedImport | None:
-    """Claim up to `max_rows` staged contacts sharing one list set, under `max_bytes` of JSON."""
+    """Claim up to `max_rows` staged contacts sharing one list set and blocklist flags, under
+    `max_bytes` of JSON."""
     first = session.execute(
         select(StagedWrite.payload)
         .where(StagedWrite.job_id == job_id, StagedWrite.status == "staged")
@@ -88,7 +107,8 @@ def claim(session: Session, job_id: int, *, max_rows: int, max_bytes: int) -> Cl
     ).scalar_one_or_none()
     if first is None:
         return None
-    list_ids = sorted(first.get("list_ids") or [])
+    key = group_key(first)
+    list_ids = list(key[0])
     candidates = session.execute(
         select(StagedWrite.id, StagedWrite.payload)
         .where(StagedWrite.job_id == job_id, StagedWrite.status == "staged")
@@ -100,7 +120,7 @@ def claim(session: Session, job_id: int, *, max_rows: int, max_bytes: int) -> Cl
     chosen: list[int] = []
     rows: list[dict[str, Any]] = []
     for row_id, payload in candidates:
-        if sorted(payload.get("list_ids") or []) != list_ids:
+        if group_key(payload) != key:
             continue
         body_row = import_row(payload)
         size = _row_size(body_row)
@@ -120,7 +140,7 @@ def claim(session: Session, job_id: int, *, max_rows: int, max_bytes: int) -> Cl
     if claimed != len(chosen):
         # Another flush took some of these rows first: the caller's transaction rolls back.
         raise ClaimRace(f"import {imp.id} lost {len(chosen) - claimed} rows to another flush")
-    return ClaimedImport(import_id=imp.id, list_ids=list_ids, rows=rows)
+    return ClaimedImport(imp.id, list_ids, rows, key[1], key[2])
 
 
 def import_row(operation: dict[str, Any]) -> dict[str, Any]:
@@ -144,11 +164,19 @@ def claimed_rows(session: Session, import_id: int) -> ClaimedImport | None:
         .where(StagedWrite.import_id == import_id)
         .order_by(StagedWrite.id)
     ).all()
-    return ClaimedImport(imp.id, list(imp.list_ids), [import_row(p) for p in payloads])
+    if not payloads:
+        return ClaimedImport(imp.id, list(imp.list_ids), [])
+    _, email_blacklist, sms_blacklist = group_key(payloads[0])
+    rows = [import_row(p) for p in payloads]
+    return ClaimedImport(imp.id, list(imp.list_ids), rows, email_blacklist, sms_blacklist)
 
 
 def stale_claims(session: Session, job_id: int, *, older_than_seconds: float) -> list[int]:
-    """Imports claimed but never sent (their worker died in between): to be sent again."""
+    """Imports claimed but never sent (their worker died in between): to be sent again.
+
+    An import sent and never settled needs nothing here: its follow-up task is acknowledged
+    late, so the broker hands it to another worker when its worker dies.
+    """
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     return list(
         session.scalars(
@@ -196,7 +224,13 @@ LEDGER_COLUMNS = (
 def complete(session: Session, import_id: int) -> list[Row[Any]]:
     """Mark an import's rows written; returns their ledger facts."""
     _close(session, import_id, "done", "written")
-    return list(session.execute(select(*LEDGER_COLUMNS).where(StagedWrite.import_id == import_id)))
+    return list(
+        session.execute(
+            select(*LEDGER_COLUMNS).where(
+                StagedWrite.import_id == import_id, StagedWrite.status == "written"
+            )
+        )
+    )
 
 
 def abandon(session: Session, import_id: int) -> list[StagedWrite]:

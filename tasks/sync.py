@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from tasks import brevo, flow, jobs, parking, replay, staging, streams
+from tasks import brevo, brevo_ops, flow, jobs, parking, replay, staging, streams
 from tasks.policy import Deferred, PolicyTask
 from tasks.queues import source_queue
 from tasks.runtime import config, transaction
@@ -76,6 +76,8 @@ def pull_page(
                 "key": flow.WRITE_KEY.format(page=page_no),
             }
         )
+    # Every other Brevo operation goes to its kind's writer (the job waits for each).
+    brevo_ops.enqueue(job_id, connector, resource, page_no, mapped.operations)
     for index, letter in enumerate(mapped.dead_letters):
         parking.park.apply_async(
             kwargs={
@@ -90,7 +92,7 @@ def pull_page(
         page_no,
         len(page.records),
         mapped.unchanged,
-        len(mapped.writes),
+        len(mapped.writes) + len(mapped.operations),
         len(mapped.dead_letters),
         page.next_cursor,
         page.high_water,

@@ -10,6 +10,7 @@ The client never retries: Celery owns retries, and deferrals come from the error
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from connectors.brevo.import_reports import FailedRow, ReportReader
 from connectors.brevo.settings import BrevoSettings
 from connectors.core.errors import (
     ConfigError,
@@ -45,6 +47,9 @@ RESET_HEADER = "x-sib-ratelimit-reset"
 #: Brevo takes at most 150 emails or EXT_IDs per list add call.
 #: https://developers.brevo.com/reference/addcontacttolist-1
 LIST_IDS_PER_CALL = 150
+
+#: Brevo lists at most 50 processes a call. https://developers.brevo.com/reference/get-processes
+PROCESSES_PER_CALL = 50
 
 #: Bytes of an import body kept for everything around `jsonBody` (listIds, flags, notifyUrl).
 IMPORT_ENVELOPE_RESERVE = 4096
@@ -97,6 +102,44 @@ def import_chunks(
     return chunks
 
 
+class ContactConflict(VendorValidationError):
+    """Brevo refused a contact write because another contact holds one of its identifiers.
+
+    Decided on `metadata.duplicate_identifiers` (names like `email`, `SMS`, `ext_id`), never on
+    the code: Brevo answers `duplicate_parameter`, and sometimes `invalid_parameter`, for it.
+    """
+
+    def __init__(
+        self,
+        vendor: str,
+        operation: str,
+        detail: str,
+        code: str | None = None,
+        identifiers: Sequence[str] = (),
+    ) -> None:
+        self.identifiers = tuple(identifiers)
+        super().__init__(vendor, operation, detail, code=code)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            type(self),
+            (self.vendor, self.operation, self.detail, self.code, self.identifiers),
+        )
+
+
+def duplicate_identifiers(response: httpx.Response) -> list[str] | None:
+    """The identifiers a 4xx body names in `metadata.duplicate_identifiers`, or None."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    names = metadata.get("duplicate_identifiers") if isinstance(metadata, dict) else None
+    if not isinstance(names, list) or not names:
+        return None
+    return [str(name) for name in names]
+
+
 @dataclass(frozen=True)
 class ListAddResult:
     """What a list add achieved, per identifier, across every call of 150."""
@@ -125,15 +168,28 @@ class BrevoClient(PooledClient):
             headers={"accept": "application/json"},
             transport=transport,
         )
+        self._reports = ReportReader(timeout_seconds=settings.timeout_seconds, transport=transport)
+
+    def close(self) -> None:
+        self._reports.close()
+        super().close()
 
     # -- imports -----------------------------------------------------------------------------
 
     def import_contacts(
-        self, rows: list[dict[str, Any]], *, list_ids: list[int], notify_url: str | None = None
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        list_ids: list[int],
+        notify_url: str | None = None,
+        email_blacklist: bool = False,
+        sms_blacklist: bool = False,
     ) -> int:
         """Start an import of `rows` (Brevo's jsonBody items) into `list_ids`; returns processId.
 
         Existing contacts are updated, and empty values never erase what Brevo already has.
+        `email_blacklist` / `sms_blacklist` put every row of the import on that blocklist (a
+        jsonBody row has no blocklist field of its own); False leaves blocklists as they are.
         A body over `import_max_bytes` is refused before sending (split with `import_chunks`).
         """
         if not rows:
@@ -148,6 +204,10 @@ class BrevoClient(PooledClient):
         }
         if notify_url:
             payload["notifyUrl"] = notify_url
+        if email_blacklist:
+            payload["emailBlacklist"] = True
+        if sms_blacklist:
+            payload["smsBlacklist"] = True
         body = encode_json(payload)
         if len(body) > self._settings.import_max_bytes:
             raise VendorValidationError(
@@ -167,12 +227,57 @@ class BrevoClient(PooledClient):
         """A background process (`status`: queued, in_process, completed)."""
         return self._object("GET", f"/processes/{int(process_id)}", "get_process")
 
+    def recent_processes(self, limit: int = PROCESSES_PER_CALL) -> list[dict[str, Any]]:
+        """The account's most recent background processes, newest first (one call for many
+        imports: GET /processes sits in the 100-per-hour bucket)."""
+        response = self._send(
+            "GET",
+            "/processes",
+            "list_processes",
+            params={"limit": min(limit, PROCESSES_PER_CALL), "offset": 0, "sort": "desc"},
+        )
+        processes = self._object_of(response, "list_processes").get("processes")
+        if not isinstance(processes, list):
+            raise VendorUnavailableError(VENDOR, "list_processes", "no `processes` list")
+        return [p for p in processes if isinstance(p, dict)]
+
+    def import_failures(self, process: Mapping[str, Any]) -> list[FailedRow]:
+        """The rows a completed import refused, read from the reports its process links to."""
+        return self._reports.failed_rows(process)
+
     # -- contacts ----------------------------------------------------------------------------
 
-    def upsert_contact(self, contact: dict[str, Any]) -> None:
-        """Create the contact, or update it in place when it exists (`updateEnabled`)."""
+    def upsert_contact(self, contact: dict[str, Any]) -> int | None:
+        """Create the contact, or update it in place when it exists (`updateEnabled`).
+
+        Returns Brevo's id of a created contact (an update answers 204 without one). An
+        identifier held by another contact raises `ContactConflict`.
+        https://developers.brevo.com/reference/createcontact
+        """
         body = encode_json({**contact, "updateEnabled": True})
-        self._call("POST", "/contacts", "upsert_contact", content=body)
+        result = self._call("POST", "/contacts", "upsert_contact", content=body)
+        created = result.get("id") if isinstance(result, dict) else None
+        return created if isinstance(created, int) else None
+
+    def update_contact_by_ext_id(self, ext_id: str, contact: dict[str, Any]) -> bool:
+        """`PUT /contacts/{ext_id}?identifierType=ext_id`; False when no contact has that ext_id.
+
+        https://developers.brevo.com/reference/updatecontact
+        """
+        path = f"/contacts/{quote(ext_id, safe='')}"
+        response = self._send(
+            "PUT",
+            path,
+            "update_contact",
+            params={"identifierType": "ext_id"},
+            content=encode_json(contact),
+        )
+        if response.status_code == 404:
+            return False
+        error = self.classify(response)
+        if error is not None:
+            raise error
+        return True
 
     def get_contact(
         self, identifier: str | int, identifier_type: IdentifierType | None = None
@@ -246,7 +351,14 @@ class BrevoClient(PooledClient):
 
     def classify(self, response: httpx.Response) -> SyncError | None:
         """The error a response means, or None (429 waits for `x-sib-ratelimit-reset`)."""
-        return error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        error = error_for_status(response, vendor=VENDOR, reset_header=RESET_HEADER)
+        if isinstance(error, VendorValidationError):
+            names = duplicate_identifiers(response)
+            if names:
+                return ContactConflict(
+                    error.vendor, error.operation, error.detail, error.code, names
+                )
+        return error
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -271,9 +383,17 @@ class BrevoClient(PooledClient):
             headers=headers,
         )
 
-    def _call(self, method: str, path: str, operation: str, *, content: bytes | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        *,
+        content: bytes | None = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> Any:
         """A request whose errors are raised; the decoded body, or None when there is none."""
-        response = self._send(method, path, operation, content=content)
+        response = self._send(method, path, operation, content=content, params=params)
         error = self.classify(response)
         if error is not None:
             raise error
