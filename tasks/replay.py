@@ -22,16 +22,15 @@ from typing import Any, Final
 from celery import shared_task
 from sqlalchemy import or_, select, update
 
+from connectors.brevo.client import ContactConflict
 from connectors.config import TajoConfig
 from connectors.core.errors import ConfigError, VendorValidationError
 from deadletter.models import DeadLetter, DeadLetterStatus
 from deadletter.reasons import DeadLetterReason
 from deadletter.redact import redact
 from deadletter.store import DeadLetterStore
-from mapping.errors import MappingError, Reason
-from mapping.hashing import content_hash
-from mapping.operations import ContactUpsert
-from tasks import clients, ledger, staging, streams
+from mapping.errors import MappingError
+from tasks import brevo_contacts, contact_path, ledger
 from tasks.models import StagedWrite
 from tasks.parking import DeadLettered, dead_letter_text
 from tasks.policy import PolicyTask, describe, error_category
@@ -41,8 +40,6 @@ from tasks.runtime import config, transaction
 CLAIM_LEASE: Final = timedelta(minutes=5)
 DEFAULT_MANY_LIMIT: Final = 1000
 MAX_MANY_LIMIT: Final = 10_000
-#: Brevo's answer when another contact already holds the email, SMS or ext_id.
-DUPLICATE_CODE: Final = "duplicate_parameter"
 
 
 class ReplayRefused(Exception):
@@ -149,40 +146,13 @@ def release(dead_letter_id: int) -> None:
 def refetch(cfg: TajoConfig, letter: Claimed) -> tuple[bool, Any]:
     """(found, record): the record as the vendor has it now when the connector can read one
     record, else the stored (redacted) payload."""
-    if (letter.connector, letter.resource) == ("pipedrive", "persons") and (
-        letter.source_id.isdigit() and int(letter.source_id) > 0
-    ):
-        client = clients.pipedrive(streams.pipedrive_settings(cfg))
-        record = client.get_person(int(letter.source_id))
-        return record is not None, record
-    return True, letter.payload
+    current = contact_path.read_current(cfg, letter.connector, letter.resource, letter.source_id)
+    return (True, letter.payload) if current is None else current
 
 
 def operation_for(cfg: TajoConfig, letter: Claimed, record: Any) -> tuple[dict[str, Any], str]:
     """The contact operation (current mapping) and the mapping version; MappingError if not."""
-    mapper = streams.resolve(cfg, letter.connector, letter.resource).mapper
-    if isinstance(record, Mapping) and record.get("op") == ContactUpsert.OP:
-        # A row Brevo refused holds the mapped operation, not the source record.
-        return dict(ContactUpsert.from_json(record).to_json()), mapper.version
-    try:
-        return dict(mapper.map(record).to_json()), mapper.version
-    except MappingError:
-        raise
-    except Exception as exc:
-        raise MappingError(Reason.TRANSFORM_FAILED, f"mapping raised {type(exc).__name__}") from exc
-
-
-def contact_body(operation: Mapping[str, Any]) -> dict[str, Any]:
-    """`POST /v3/contacts` body for a contact.upsert operation (EXT_ID is the stable key).
-    https://developers.brevo.com/reference/createcontact"""
-    body: dict[str, Any] = {
-        "ext_id": operation["ext_id"],
-        "attributes": {**operation.get("attributes", {}), "EXT_ID": operation["ext_id"]},
-        "listIds": list(operation.get("list_ids") or []),
-    }
-    if operation.get("email"):
-        body["email"] = operation["email"]
-    return body
+    return contact_path.map_record(cfg, letter.connector, letter.resource, record)
 
 
 def fail_again(letter: Claimed, reason: str, message: str, **details: Any) -> DeadLettered:
@@ -217,33 +187,34 @@ def replay_claimed(letter: Claimed) -> dict[str, Any]:
     except MappingError as exc:
         payload = redact(record) if isinstance(record, Mapping) else {"record": record}
         raise fail_again(letter, exc.reason.value, exc.message, payload=payload) from None
-    digest = content_hash(operation)
-    with transaction() as session:
-        known = ledger.known_hashes(
-            session, letter.connector, letter.resource, staging.CONTACT, [operation["ext_id"]]
-        )
-    if known.get(operation["ext_id"]) == digest:
-        resolve(letter, "replayed: Brevo already holds this version", None)
-        return {"dead_letter_id": letter.id, "status": "resolved", "written": False}
     try:
-        clients.brevo(cfg.brevo).upsert_contact(contact_body(operation))
+        outcome = contact_path.write_if_changed(
+            cfg, letter.connector, letter.resource, operation, version
+        )
     except VendorValidationError as exc:
         reason = (
             DeadLetterReason.BREVO_CONFLICT
-            if exc.code == DUPLICATE_CODE
+            if isinstance(exc, ContactConflict)
             else DeadLetterReason.BREVO_REJECTED
         )
         raise fail_again(
             letter, reason.value, describe(exc), vendor_code=exc.code, vendor_message=exc.detail
         ) from None
-    written = StagedWrite(
-        connector=letter.connector,
-        resource=letter.resource,
-        external_id=operation["ext_id"],
-        target=staging.CONTACT,
-        content_hash=digest,
-        mapping_version=version,
-    )
+    if outcome.status == "unchanged":
+        resolve(letter, "replayed: Brevo already holds this version", None)
+        return {"dead_letter_id": letter.id, "status": "resolved", "written": False}
+    if outcome.single is not None and outcome.single.dropped:
+        # Written without an identifier another contact holds: the row stays open with the
+        # note, and the ledger does not record it, so a later run writes it whole once fixed.
+        conflict = outcome.single.conflict
+        raise fail_again(
+            letter,
+            DeadLetterReason.BREVO_CONFLICT.value,
+            brevo_contacts.conflict_note(outcome.single),
+            vendor_code=conflict.code if conflict else None,
+            vendor_message=conflict.detail if conflict else None,
+        ) from None
+    written = outcome.ledger_entry
     resolve(letter, f"replayed: written to Brevo with mapping {version}", written)
     return {"dead_letter_id": letter.id, "status": "resolved", "written": True}
 

@@ -18,7 +18,7 @@ from workers.routing import declared_queues, route_task
 from workers.schedule import beat_schedule
 from workers.settings import Settings, get_settings
 
-TASK_MODULES = ["tasks.sync", "tasks.brevo", "tasks.parking"]
+TASK_MODULES = ["tasks.sync", "tasks.brevo", "tasks.parking", "tasks.refetch"]
 
 
 def broker_url(settings: Settings) -> str:

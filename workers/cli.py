@@ -13,6 +13,7 @@ from workers.deadletter_cli import deadletter
 from workers.mapping_cli import brevo, mapping
 from workers.output import console, fail
 from workers.settings import get_settings
+from workers.webhooks_cli import webhooks
 
 EXIT_CONFIG = 2
 
@@ -167,6 +168,7 @@ def _check_config() -> None:
 main.add_command(deadletter)
 main.add_command(mapping)
 main.add_command(brevo)
+main.add_command(webhooks)
 
 if __name__ == "__main__":
     main()

@@ -67,8 +67,12 @@ def purge_entry(config: TajoConfig) -> dict[str, Any]:
 def beat_schedule(config: TajoConfig) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {"deadletter-purge": purge_entry(config)}
     for name, settings in config.enabled_connectors().items():
+        # A resource in `realtime` mode is kept in step by webhooks alone: no scheduled runs.
+        modes = getattr(settings, "modes", {})
         resources = [
-            r for r, on in settings.sync.model_dump().items() if on and (name, r) in SUPPORTED
+            r
+            for r, on in settings.sync.model_dump().items()
+            if on and (name, r) in SUPPORTED and modes.get(r) != "realtime"
         ]
         for mode in ("incremental", "full"):
             text = getattr(settings.schedule, mode)

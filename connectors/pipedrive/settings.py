@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, SecretStr, model_validator
 
 from connectors.core.settings import StrictModel
+from connectors.core.webhooks import BasicAuthCredentials, SyncMode
 
 #: The person mapping used when the config gives none: the docs' own example, minus fields that
 #: need related records.
@@ -53,6 +54,20 @@ class PipedriveRateLimit(StrictModel):
     per_seconds: float = Field(default=2.0, gt=0)
 
 
+class PipedriveTokenBudget(StrictModel):
+    """The account's daily token budget (30,000 x plan multiplier x seats, plus top-ups). Every
+    request spends tokens by its endpoint's cost (see `connectors.pipedrive.client.TOKEN_COSTS`);
+    once spent, every call is refused until the budget resets at the start of the next day.
+    https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting"""
+
+    #: Tokens per day the shared limiter lets every worker together spend; None: not metered
+    #: ahead, only learnt from Pipedrive's answers (other integrations share the same budget).
+    daily_tokens: int | None = Field(default=None, ge=1)
+    #: The budget's period; it resets at each multiple of it since the epoch (midnight UTC for
+    #: a day). Shorter only for the sandbox.
+    day_seconds: float = Field(default=86_400.0, gt=0)
+
+
 class PipedriveSettings(StrictModel):
     enabled: bool = True
     api_token: SecretStr | None = None
@@ -68,12 +83,21 @@ class PipedriveSettings(StrictModel):
     phone_region: str | None = None
     deal_stage_mapping: dict[int | str, int] = Field(default_factory=dict)
     webhooks: list[PipedriveWebhookRule] = Field(default_factory=list)
+    #: The basic-auth credentials Pipedrive sends with every webhook (set at registration);
+    #: without them the webhook ingress for Pipedrive is off.
+    webhook_auth: BasicAuthCredentials | None = None
+    #: Per resource: `batch` (schedule only, the default), `realtime` (webhooks only) or
+    #: `hybrid` (webhooks, with the scheduled incremental run as the safety net).
+    modes: dict[str, SyncMode] = Field(default_factory=dict)
     #: Pipedrive's v2 list endpoints accept at most 500 items a page.
     page_size: int = Field(default=500, ge=1, le=500)
     timeout_seconds: float = Field(default=30.0, gt=0)
     schedule: ScheduleSettings = ScheduleSettings()
     #: The shared limiter's budget for this token (every worker together stays within it).
     rate_limit: PipedriveRateLimit = PipedriveRateLimit()
+    token_budget: PipedriveTokenBudget = PipedriveTokenBudget()
+    #: Worker processes on the `src.pipedrive` queue (`tajo demo`, compose workers without -c).
+    concurrency: int = Field(default=4, ge=1, le=64)
     #: Reasons whose open dead letters are replayed when the next job of the stream starts:
     #: the passing failures, which a later run usually gets through.
     retry_dead_letters: list[str] = Field(

@@ -16,6 +16,7 @@ from sandbox.pipedrive.fake import Page, PipedriveFake
 from sandbox.pipedrive.gate import CallContext, Handler, guarded
 from sandbox.pipedrive.malformed import corrupt_some
 from sandbox.pipedrive.query import BadQuery, parse_limit, parse_page_request
+from sandbox.pipedrive.webhooks_api import webhook_routes
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -94,6 +95,7 @@ def create_pipedrive_app(fake: PipedriveFake) -> Starlette:
         routes=[
             *control_routes(fake.failures),
             *_sandbox_routes(fake),
+            *webhook_routes(fake),
             api("/api/v2/persons", list_persons),
             api("/api/v2/persons/{id:int}", get_person),
             api("/api/v2/organizations", list_organizations),
@@ -132,8 +134,22 @@ def _sandbox_routes(fake: PipedriveFake) -> list[Route]:
             return bad_control_request(str(exc))
         return JSONResponse({"burst": fake.rate_limit.limit})
 
+    async def token_budget(request: Request) -> Response:
+        """`{"daily_tokens": 1000, "day_seconds": 60}`, or `{"daily_tokens": null}` for off."""
+        try:
+            payload = await read_json_object(request)
+            tokens = payload.get("daily_tokens")
+            fake.set_token_budget(
+                None if tokens is None else int(tokens),
+                float(payload.get("day_seconds", 86_400.0)),
+            )
+        except (TypeError, ValueError) as exc:
+            return bad_control_request(str(exc))
+        return JSONResponse(fake.state()["token_budget"])
+
     return [
         Route("/_sandbox/state", state, methods=["GET"]),
+        Route("/_sandbox/token_budget", token_budget, methods=["POST"]),
         Route("/_sandbox/touch", touch, methods=["POST"]),
         Route("/_sandbox/rate_limit", rate_limit, methods=["POST"]),
     ]

@@ -1,0 +1,125 @@
+"""Which vendors the ingress serves, and how each one's deliveries are checked and read.
+
+One `Ingress` per vendor; adding a vendor is its `connectors/<vendor>/webhooks.py` plus one entry
+in `INGRESSES`. Everything else (size limit, dedupe, debounce, enqueue) is the same for all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connectors.config import TajoConfig
+from connectors.core.webhooks import PUSHED_MODES, ObjectRef
+from connectors.pipedrive import webhooks as pipedrive_webhooks
+from mapping.errors import MappingError
+from mapping.hashing import content_hash
+from tasks.streams import SUPPORTED, resource_mapper_for
+
+log = logging.getLogger(__name__)
+#: The pseudo-resource whose records are webhook deliveries, mapped to Brevo events.
+EVENTS_RESOURCE = "webhooks"
+
+
+class MalformedBody(ValueError):
+    """Not JSON, or not the vendor's delivery shape; the message says which field."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivery_id: str
+    hints: list[ObjectRef]
+    #: the decoded body, for the Brevo events the config's rules derive from it
+    payload: object = None
+
+
+class Ingress(Protocol):
+    name: str
+
+    def enabled(self, config: TajoConfig) -> bool:
+        """The connector is configured, enabled, has webhook credentials and a pushed resource."""
+        ...
+
+    def verify(self, config: TajoConfig, headers: Mapping[str, str], body: bytes) -> bool:
+        """The request is the vendor's: checked on the raw bytes, before any parsing."""
+        ...
+
+    def parse(self, body: bytes) -> Delivery:
+        """The delivery id and hints; MalformedBody when the body is not a delivery."""
+        ...
+
+    def wanted(self, config: TajoConfig, hint: ObjectRef) -> bool:
+        """The hint is about a resource synced in realtime or hybrid mode."""
+        ...
+
+    def events(self, config: TajoConfig, delivery: Delivery) -> list[dict[str, Any]]:
+        """`brevo.write_ops` items: the Brevo events the config's rules name for it."""
+        ...
+
+
+def decode(body: bytes) -> object:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise MalformedBody("the body is not valid JSON") from None
+
+
+class PipedriveIngress:
+    name = "pipedrive"
+
+    def enabled(self, config: TajoConfig) -> bool:
+        settings = config.connectors.pipedrive
+        return (
+            settings is not None
+            and settings.enabled
+            and settings.webhook_auth is not None
+            and any(mode in PUSHED_MODES for mode in settings.modes.values())
+        )
+
+    def verify(self, config: TajoConfig, headers: Mapping[str, str], body: bytes) -> bool:
+        settings = config.connectors.pipedrive
+        return settings is not None and pipedrive_webhooks.verify(settings, headers)
+
+    def parse(self, body: bytes) -> Delivery:
+        payload = decode(body)
+        try:
+            parsed = pipedrive_webhooks.parse(payload)
+        except pipedrive_webhooks.MalformedDelivery as exc:
+            raise MalformedBody(str(exc)) from None
+        return Delivery(parsed.delivery_id, parsed.hints, payload)
+
+    def wanted(self, config: TajoConfig, hint: ObjectRef) -> bool:
+        settings = config.connectors.pipedrive
+        if settings is None or (self.name, hint.resource) not in SUPPORTED:
+            return False
+        return settings.modes.get(hint.resource) in PUSHED_MODES
+
+    def events(self, config: TajoConfig, delivery: Delivery) -> list[dict[str, Any]]:
+        settings = config.connectors.pipedrive
+        if settings is None or not settings.webhooks:
+            return []
+        # The docs' `webhooks:` rules, compiled like every other mapping (mapping.webhook_events).
+        mapper = resource_mapper_for(config, self.name, EVENTS_RESOURCE)
+        try:
+            operations = mapper.map_operations(delivery.payload)
+        except MappingError as exc:
+            # Events ride along; the refetch still keeps the contact right.
+            log.warning("pipedrive delivery: no Brevo event: %s", exc.reason.value)
+            return []
+        items = []
+        for operation in operations:
+            data = operation.to_json()
+            items.append(
+                {
+                    "operation": data,
+                    "content_hash": content_hash(data),
+                    "mapping_version": mapper.version,
+                }
+            )
+        return items
+
+
+INGRESSES: dict[str, Ingress] = {ingress.name: ingress for ingress in (PipedriveIngress(),)}
