@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from tasks.models import LedgerEntry, StagedWrite, utcnow
@@ -68,20 +68,27 @@ def remember(session: Session, writes: Iterable[Row[Any] | StagedWrite | Written
             "target": w.target,
             "content_hash": w.content_hash,
             "mapping_version": w.mapping_version,
+            "brevo_id": None,
             "written_at": utcnow(),
         }
         for w in writes
     ]
+    upsert_rows(session, values)
+
+
+def upsert_rows(session: Session, values: Sequence[Mapping[str, Any]]) -> None:
+    """Insert or update ledger rows; a Brevo id, once known, is kept when a later row has none."""
     # Postgres takes at most 65,535 bind parameters per statement; an import holds 10,000 rows.
     for start in range(0, len(values), ROWS_PER_STATEMENT):
         stmt = upsert_statement(session, LedgerEntry).values(
-            values[start : start + ROWS_PER_STATEMENT]
+            list(values[start : start + ROWS_PER_STATEMENT])
         )
         stmt = stmt.on_conflict_do_update(
             index_elements=["connector", "resource", "external_id", "target"],
             set_={
                 "content_hash": stmt.excluded.content_hash,
                 "mapping_version": stmt.excluded.mapping_version,
+                "brevo_id": func.coalesce(stmt.excluded.brevo_id, LedgerEntry.brevo_id),
                 "written_at": stmt.excluded.written_at,
             },
         )

@@ -11,11 +11,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tasks import ledger
 from tasks.models import LedgerEntry, utcnow
-from tasks.sql import ROWS_PER_STATEMENT, upsert_statement
+from tasks.sql import ROWS_PER_STATEMENT
 
 #: The ledger's `external_id` column holds at most this many characters.
 MAX_KEY_CHARS = 255
@@ -103,17 +104,4 @@ def remember(
         }
         for item in accepted
     ]
-    for start in range(0, len(values), ROWS_PER_STATEMENT):
-        stmt = upsert_statement(session, LedgerEntry).values(
-            values[start : start + ROWS_PER_STATEMENT]
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["connector", "resource", "external_id", "target"],
-            set_={
-                "content_hash": stmt.excluded.content_hash,
-                "mapping_version": stmt.excluded.mapping_version,
-                "brevo_id": func.coalesce(stmt.excluded.brevo_id, LedgerEntry.brevo_id),
-                "written_at": stmt.excluded.written_at,
-            },
-        )
-        session.execute(stmt)
+    ledger.upsert_rows(session, values)

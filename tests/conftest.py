@@ -8,10 +8,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from connectors.core import ratelimit
 from tasks import runtime
 from tests.support import infra
 from workers.config import ConfigCache
 from workers.db import get_engine
+
+
+@pytest.fixture(autouse=True)
+def _process_request_gate_restored() -> Iterator[None]:
+    """A test that installs a limiter (directly or through a runtime) leaves the process's request
+    gate as it found it, so a later test's clients are not paced by a Redis it never chose."""
+    before = ratelimit.current_gate()
+    yield
+    ratelimit.install_gate(before)
 
 
 @pytest.fixture

@@ -65,6 +65,13 @@ def create_app(settings: Settings | None = None) -> Celery:
         result_extended=True,
         broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         result_backend_transport_options={"visibility_timeout": settings.visibility_timeout},
+        # A task whose body finished while Redis restarts must not fail "outside its body"
+        # (Celery then acks it as failed and its outcome is lost): storing the result waits
+        # for Redis to come back, about a minute at most, like the broker connection does.
+        result_backend_always_retry=True,
+        result_backend_max_retries=40,
+        result_backend_base_sleep_between_retries_ms=100,
+        result_backend_max_sleep_between_retries_ms=2000,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",

@@ -178,6 +178,22 @@ class _OrgNameCache:
             self._names.popitem(last=False)
 
 
+def pipedrive_http(
+    settings: PipedriveSettings, transport: httpx.BaseTransport | None = None
+) -> httpx.Client:
+    """The pooled, authenticated HTTP client every Pipedrive caller shares the shape of."""
+    if settings.api_token is None or not settings.api_token.get_secret_value():
+        raise ConfigError("connectors.pipedrive.api_token", "is required to call Pipedrive")
+    return build_client(
+        vendor=VENDOR,
+        base_url=settings.effective_base_url,
+        auth=HeaderAuth("x-api-token", settings.api_token),
+        timeout_seconds=settings.timeout_seconds,
+        headers={"accept": "application/json"},
+        transport=transport,
+    )
+
+
 class PipedriveClient(PooledClient):
     """Reads from one Pipedrive account. Use as a context manager, or call `close()`."""
 
@@ -188,18 +204,9 @@ class PipedriveClient(PooledClient):
         transport: httpx.BaseTransport | None = None,
         org_cache_size: int = ORG_CACHE_SIZE,
     ) -> None:
-        if settings.api_token is None or not settings.api_token.get_secret_value():
-            raise ConfigError("connectors.pipedrive.api_token", "is required to call Pipedrive")
+        self._http = pipedrive_http(settings, transport)
         self._settings = settings
         self._orgs = _OrgNameCache(org_cache_size)
-        self._http = build_client(
-            vendor=VENDOR,
-            base_url=settings.effective_base_url,
-            auth=HeaderAuth("x-api-token", settings.api_token),
-            timeout_seconds=settings.timeout_seconds,
-            headers={"accept": "application/json"},
-            transport=transport,
-        )
 
     # -- persons -----------------------------------------------------------------------------
 

@@ -21,11 +21,9 @@ from typing import Any, Final
 
 import httpx
 
-from connectors.core.errors import ConfigError, VendorUnavailableError
+from connectors.core.errors import VendorUnavailableError
 from connectors.core.http import (
-    HeaderAuth,
     PooledClient,
-    build_client,
     decode_json,
     encode_json,
     error_fields,
@@ -39,6 +37,7 @@ from connectors.core.webhooks import (
     basic_auth_matches,
     header,
 )
+from connectors.pipedrive.client import pipedrive_http
 from connectors.pipedrive.settings import PipedriveSettings, PipedriveWebhookRule
 
 VENDOR = "pipedrive"
@@ -166,16 +165,7 @@ class WebhookAdmin(PooledClient):
     def __init__(
         self, settings: PipedriveSettings, *, transport: httpx.BaseTransport | None = None
     ) -> None:
-        if settings.api_token is None or not settings.api_token.get_secret_value():
-            raise ConfigError("connectors.pipedrive.api_token", "is required to call Pipedrive")
-        self._http = build_client(
-            vendor=VENDOR,
-            base_url=settings.effective_base_url,
-            auth=HeaderAuth("x-api-token", settings.api_token),
-            timeout_seconds=settings.timeout_seconds,
-            headers={"accept": "application/json"},
-            transport=transport,
-        )
+        self._http = pipedrive_http(settings, transport)
 
     def list(self) -> list[dict[str, Any]]:
         data = self._call("GET", "/v1/webhooks", "list_webhooks")
