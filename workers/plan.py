@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 
 from connectors.config import TajoConfig
-from tasks.streams import CONTACT_SPECS, SUPPORTED, mapper_for
+from tasks.streams import MAPPED, SUPPORTED, resource_mapper_for
 from workers.schedule import beat_schedule
 
 MASK = "********"
@@ -28,11 +28,12 @@ def masked(value: Any) -> Any:
 
 
 def mapping_versions(config: TajoConfig, connector: str) -> dict[str, str]:
-    """Compile every mapping of an enabled connector; a bad spec is a `ConfigError` with its
-    key path. Offline: custom-field names and Brevo attributes are checked when a job starts."""
+    """Compile every mapping of an enabled connector (contacts, companies, deals, orders,
+    deal-stage lists, webhook events); a bad spec is a `ConfigError` with its key path.
+    Offline: custom-field names and Brevo attributes are checked when a job starts."""
     return {
-        resource: mapper_for(config, connector, resource).version
-        for (name, resource) in sorted(CONTACT_SPECS)
+        resource: resource_mapper_for(config, connector, resource).version
+        for (name, resource) in sorted(MAPPED)
         if name == connector
     }
 

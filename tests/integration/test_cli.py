@@ -123,3 +123,24 @@ def test_db_upgrade_migrates_an_empty_database_and_is_idempotent(tmp_path: Path)
     first, second = _tajo("db", "upgrade", env=env), _tajo("db", "upgrade", env=env)
     assert first.returncode == second.returncode == 0, first.stderr
     assert "up to date" in second.stdout
+
+
+def test_config_check_names_a_bad_deal_stage_mapping_key(tmp_path: Path) -> None:
+    config = tmp_path / "tajo.yaml"
+    config.write_text(
+        "brevo: {api_key: k}\n"
+        "connectors:\n"
+        "  pipedrive:\n"
+        "    api_token: t\n"
+        "    company_domain: x\n"
+        "    sync: {persons: true, deals: true}\n"
+        '    deal_stage_mapping: {1: 61, "won": 63, "lsot": 64}\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "workers.cli", "config", "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "connectors.pipedrive.deal_stage_mapping.lsot" in result.stderr
