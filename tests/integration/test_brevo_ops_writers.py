@@ -74,6 +74,17 @@ def write(kind: str, items: list[dict[str, Any]], resource: str = "deals") -> di
     return result
 
 
+def write_once_the_limiter_allows(kind: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """`write`, sleeping through the limiter's short deferrals (bounded, as the task base is)."""
+    for _ in range(10):
+        try:
+            return write(kind, items)
+        except Deferred as deferred:
+            assert deferred.wait_seconds <= 2.0
+            time.sleep(deferred.wait_seconds)
+    raise AssertionError("the limiter kept deferring the write")
+
+
 def parked(broker_url: str) -> list[dict[str, Any]]:
     """The kwargs of every deadletter.park message waiting in the broker."""
     client: redis.Redis = redis_client(broker_url)
@@ -135,8 +146,10 @@ def test_after_a_429_nothing_is_sent_before_the_reset_and_the_retry_sends_only_t
         write("event.track", [event(i) for i in range(400)])
     assert sandbox.brevo.request_count("/v3/events") == sent_by_then
 
-    time.sleep(max(0.0, storm_ends - time.monotonic()) + 0.2)
-    result = write("event.track", [event(i) for i in range(400)])
+    time.sleep(max(0.0, storm_ends - time.monotonic()))
+    # Brevo's reset header counts whole seconds, so the pause may outlast the storm by up to one
+    # second: wait as the task base would (a short deferral sleeps), then send.
+    result = write_once_the_limiter_allows("event.track", [event(i) for i in range(400)])
 
     assert (result["sent"], result["unchanged"], result["requests"]) == (200, 200, 1)
     assert sandbox.brevo.events.count() == 400
