@@ -125,6 +125,7 @@ OperationKind = Literal[
     "deal.upsert",
     "object.upsert",
     "order.upsert",
+    "product.upsert",
 ]
 OPERATION_KINDS: frozenset[str] = frozenset(OperationKind.__args__)  # type: ignore[attr-defined]
 
@@ -160,6 +161,8 @@ class BrevoOperation:
     - `object.upsert`: `{"object_type": str, "identifiers": {"ext_id": str}, "attributes": {}}`
     - `order.upsert`: one item of `orders` in `POST /v3/orders/status/batch` (`id`, `createdAt`,
       `updatedAt`, `status`, `amount`, `products`, `identifiers`...)
+    - `product.upsert`: one item of `products` in `POST /v3/products/batch` (`id`, `name`, `url`?,
+      `imageUrl`?, `sku`?, `price`?, `metaInfo`?, `isDeleted`?)
     """
 
     op: OperationKind

@@ -20,7 +20,7 @@ from deadletter.reasons import DeadLetterReason
 from mapping.operations import OPERATION_KINDS, BrevoOperation, OperationKind
 from tasks import clients, jobs, ops_blocklist, ops_crm, ops_events, ops_ledger, ops_lists
 from tasks.ops_batch import Item, OpsBatch, Refusal
-from tasks.ops_records import write_objects, write_orders
+from tasks.ops_records import write_objects, write_orders, write_products
 from tasks.policy import PolicyTask, describe, error_category
 from tasks.runtime import config, transaction
 
@@ -36,6 +36,7 @@ WRITERS: dict[str, Callable[[OpsBatch], None]] = {
     "deal.upsert": ops_crm.write,
     "object.upsert": write_objects,
     "order.upsert": write_orders,
+    "product.upsert": write_products,
 }
 assert {ops_ledger.target_of(op) for op in OPERATION_KINDS} == set(WRITERS), "a kind lacks a writer"
 

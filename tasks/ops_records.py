@@ -1,8 +1,9 @@
-"""object.upsert and order.upsert: records Brevo upserts by our own ids, in large batches.
+"""object.upsert, order.upsert and product.upsert: records Brevo upserts by our own ids, in
+large batches.
 
-Both sit in Brevo's 100-per-hour bucket, so each request carries as many records as Brevo takes
-(1,000; 1 MB for objects, 5 MB for orders). Brevo applies them later (202); a refusal of the
-request refuses every record in it, with Brevo's code and message.
+All sit in Brevo's 100-per-hour bucket, so each request carries as many records as Brevo takes
+(1,000 objects in 1 MB, 1,000 orders in 5 MB, 100 products). Brevo applies objects and orders
+later (202); a refusal of the request refuses every record in it, with Brevo's code and message.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
-from connectors.brevo import objects, orders
+from connectors.brevo import objects, orders, products
 from connectors.brevo.batches import chunk_items
 from connectors.core.errors import VendorValidationError
 from tasks import limits
@@ -35,14 +36,28 @@ def write_objects(batch: OpsBatch) -> None:
 
 
 def write_orders(batch: OpsBatch) -> None:
+    pairs = _checked(batch, orders.order_of)
+    send = partial(orders.send_batch, batch.api)
+    _in_batches(batch, pairs, send, orders.ORDERS_PER_CALL, orders.MAX_BODY_BYTES)
+
+
+def write_products(batch: OpsBatch) -> None:
+    pairs = _checked(batch, products.product_of)
+    send = partial(products.send_batch, batch.api)
+    _in_batches(batch, pairs, send, products.PRODUCTS_PER_CALL, products.MAX_BODY_BYTES)
+
+
+def _checked(
+    batch: OpsBatch, check: Callable[[dict[str, Any]], dict[str, Any]]
+) -> list[tuple[Item, dict[str, Any]]]:
+    """Each item with its checked body; an item whose body fails the check is refused."""
     pairs: list[tuple[Item, dict[str, Any]]] = []
     for item in batch.items:
         try:
-            pairs.append((item, orders.order_of(item.body)))
+            pairs.append((item, check(item.body)))
         except ValueError as exc:
             batch.refuse(refusals([item], "invalid_parameter", str(exc)))
-    send = partial(orders.send_batch, batch.api)
-    _in_batches(batch, pairs, send, orders.ORDERS_PER_CALL, orders.MAX_BODY_BYTES)
+    return pairs
 
 
 def _in_batches(

@@ -21,14 +21,17 @@ from connectors.config import ConnectorSettings, TajoConfig
 from connectors.core.errors import ConfigError
 from connectors.core.records import Page
 from connectors.pipedrive.settings import PipedriveSettings
+from mapping.carts import CartAbandonedEvent
 from mapping.consent import consent_lists
 from mapping.contact import ContactMapper, compile_contact_mapping
 from mapping.crm_objects import DEFAULT_SPECS, ObjectKind, compile_object_upsert
 from mapping.deal_stages import compile_deal_stage_lists
 from mapping.errors import SpecError
 from mapping.hashing import canonical_json
-from mapping.orders import OrderUpsert
+from mapping.orders import OrderPlacedEvent, OrderUpsert
 from mapping.parts import RecordPart
+from mapping.pipedrive_activity import ActivityEvent, compile_lead_lists
+from mapping.products import ProductUpsert
 from mapping.record_mapper import Mapper, compile_record_mapping
 from mapping.webhook_events import compile_webhook_events
 from tasks import clients, runtime
@@ -48,10 +51,21 @@ OBJECT_SPECS: Mapping[tuple[str, str], tuple[str, ObjectKind]] = {
     ("pipedrive", "organizations"): ("organization_mapping", "company.upsert"),
     ("pipedrive", "deals"): ("deal_mapping", "deal.upsert"),
 }
+#: Resources whose records become fixed Brevo operations (no spec of their own): the parts of
+#: their mapper. Orders are e-commerce orders plus an `order_placed` event; products e-commerce
+#: products; carts `cart_abandoned` events; activities `activity_logged` events; leads put
+#: their person on the `qualified_leads` list (see each part's module).
+FIXED_PARTS: Mapping[tuple[str, str], Callable[[Mapping[str, Any]], list[RecordPart]]] = {
+    ("shopify", "orders"): lambda recipe: [OrderUpsert(), OrderPlacedEvent()],
+    ("shopify", "products"): lambda recipe: [ProductUpsert()],
+    ("shopify", "carts"): lambda recipe: [CartAbandonedEvent()],
+    ("pipedrive", "activities"): lambda recipe: [ActivityEvent()],
+    ("pipedrive", "leads"): lambda recipe: [compile_lead_lists(recipe["lists"])],
+}
 #: Every (connector, resource) with a mapping: each can be previewed, streamed or not.
 #: `pipedrive webhooks` maps webhook payloads to the events of the `webhooks:` rules.
 MAPPED: frozenset[tuple[str, str]] = frozenset(
-    {*CONTACT_SPECS, *OBJECT_SPECS, ("shopify", "orders"), ("pipedrive", "webhooks")}
+    {*CONTACT_SPECS, *OBJECT_SPECS, *FIXED_PARTS, ("pipedrive", "webhooks")}
 )
 #: How long the vendor field list and Brevo's attributes are reused: about one job.
 ACCOUNT_FACTS_TTL_SECONDS = 300.0
@@ -187,8 +201,8 @@ def _compile(recipe: Mapping[str, Any]) -> Mapper:
         )
     if pair == ("pipedrive", "deals") and recipe["deal_stage_mapping"]:
         parts.append(compile_deal_stage_lists(recipe["deal_stage_mapping"]))
-    if pair == ("shopify", "orders"):
-        parts.append(OrderUpsert())
+    if pair in FIXED_PARTS:
+        parts.extend(FIXED_PARTS[pair](recipe))
     if pair == ("pipedrive", "webhooks"):
         parts.append(compile_webhook_events(recipe["webhooks"]))
         id_path = "meta.id"  # the delivery: one webhook, one set of events

@@ -28,6 +28,7 @@ from sandbox.brevo import (
     lists_api,
     objects_api,
     orders_api,
+    products_api,
 )
 from sandbox.brevo.control import sandbox_routes
 from sandbox.brevo.errors import (
@@ -58,6 +59,7 @@ ROUTES: tuple[BrevoRoute, ...] = (
     *crm_api.ROUTES,
     *objects_api.ROUTES,
     *orders_api.ROUTES,
+    *products_api.ROUTES,
 )
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 IMPORT_PATH = "/v3/contacts/import"

@@ -18,6 +18,7 @@ from sandbox.brevo.notify import Notification, Notifier
 from sandbox.brevo.objects import ObjectStore
 from sandbox.brevo.orders import OrderStore
 from sandbox.brevo.processes import Process, ProcessQueue, Timing
+from sandbox.brevo.products import ProductStore
 from sandbox.brevo.timeline import TimedRequest, Timeline
 from sandbox.common.failures import FailureSwitch
 from sandbox.common.requestlog import RequestLog
@@ -74,6 +75,7 @@ class BrevoFake:
         self.deals: CrmStore = deal_store()
         self.objects = ObjectStore()
         self.orders = OrderStore()
+        self.products = ProductStore()
         self.forced_import_failures = ForcedFailures()
         timing = Timing(self._initial_timing.delay_seconds, self._initial_timing.processing_seconds)
         self.processes = ProcessQueue(timing, self._process_completed)
@@ -133,6 +135,10 @@ class BrevoFake:
 
     def object_records(self, object_type: str) -> list[dict[str, Any]]:
         return self.objects.records(object_type)
+
+    def products_received(self) -> list[dict[str, Any]]:
+        """Every e-commerce product as last upserted (by product id)."""
+        return self.products.all()
 
     def orders_received(self) -> list[dict[str, Any]]:
         """Every order as last sent (by order id), with `historical` and `received_at`."""
@@ -203,6 +209,7 @@ class BrevoFake:
             "companies": self.companies.count(),
             "deals": self.deals.count(),
             "orders": len(self.orders.all()),
+            "products": len(self.products.all()),
             "requests": self.log.total(),
             "requests_by_route": self.log.by_route(),
             "requests_by_status": self.log.by_route_and_status(),

@@ -286,7 +286,7 @@ def test_the_pipedrive_docs_config_maps_organizations_to_companies() -> None:
 
 def test_the_shopify_overview_config_maps_orders_and_blocklists_unsubscribed_customers() -> None:
     config = example("shopify.yaml")
-    (order,) = resource_mapper_for(config, "shopify", "orders").map_operations(
+    order, placed = resource_mapper_for(config, "shopify", "orders").map_operations(
         {
             "id": 1001,
             "created_at": "2024-03-13T16:09:54Z",
@@ -296,6 +296,17 @@ def test_the_shopify_overview_config_maps_orders_and_blocklists_unsubscribed_cus
         }
     )
     assert order.to_json()["body"]["identifiers"] == {"ext_id": "shopify:customers:207119551"}
+    assert placed.to_json() == {
+        "op": "event.track",
+        "key": "event:order_placed:shopify:orders:1001",
+        "source_id": "1001",
+        "body": {
+            "event_name": "order_placed",
+            "identifiers": {"ext_id": "shopify:customers:207119551"},
+            "event_date": "2024-03-13T16:09:54Z",
+            "event_properties": {"order_id": "1001", "amount": 19.9, "items": 1},
+        },
+    }
     customers = resource_mapper_for(config, "shopify", "customers")
     upsert, blocklist = customers.map_operations(
         {"id": 1, "email": "a@example.com", "email_marketing_consent": {"state": "unsubscribed"}}

@@ -25,6 +25,10 @@ from mapping import (
     consent_lists,
     content_hash,
 )
+from mapping.carts import CartAbandonedEvent
+from mapping.orders import OrderPlacedEvent
+from mapping.pipedrive_activity import ActivityEvent, LeadLists
+from mapping.products import ProductUpsert
 from mapping.record_mapper import Mapper
 
 CHARACTERS = st.one_of(
@@ -89,6 +93,35 @@ ORDERS = records(
     discount_codes=st.lists(st.one_of(st.fixed_dictionaries({"code": SCALARS}), SCALARS)),
     financial_status=SCALARS,
 )
+CARTS = records(
+    id=IDS,
+    created_at=st.one_of(st.just("2024-03-13T16:09:54-04:00"), SCALARS),
+    completed_at=st.one_of(st.none(), SCALARS),
+    total_price=st.one_of(st.just("12.50"), SCALARS),
+    abandoned_checkout_url=st.one_of(st.just("https://shop.example/recover/1"), TEXT),
+    customer=st.fixed_dictionaries({"id": IDS}),
+    line_items=st.lists(st.one_of(LINE, JSON_VALUES), max_size=3),
+)
+PRODUCTS = records(
+    id=IDS,
+    title=st.one_of(st.just("Shoes"), SCALARS),
+    status=st.sampled_from(["ACTIVE", "ARCHIVED", "draft", ""]),
+    onlineStoreUrl=st.one_of(st.just("https://shop.example/p/1"), SCALARS),
+    variants=st.lists(st.fixed_dictionaries({}, optional={"sku": SCALARS, "price": SCALARS})),
+    tags=st.one_of(st.lists(TEXT, max_size=3), TEXT),
+)
+ACTIVITIES = records(
+    id=IDS,
+    type=TEXT,
+    subject=TEXT,
+    done=st.one_of(st.booleans(), SCALARS),
+    person_id=st.one_of(IDS, st.fixed_dictionaries({"value": IDS})),
+    participants=st.lists(st.fixed_dictionaries({"person_id": IDS, "primary": st.booleans()})),
+    update_time=st.one_of(st.just("2024-03-13T16:09:54Z"), SCALARS),
+)
+LEADS = records(
+    id=IDS, person_id=st.one_of(IDS, st.fixed_dictionaries({"value": IDS})), is_archived=SCALARS
+)
 META = st.fixed_dictionaries(
     {
         "id": st.one_of(GOOD_IDS, IDS),
@@ -150,8 +183,26 @@ MAPPERS: dict[str, tuple[Mapper, st.SearchStrategy[Any]]] = {
         ORGANIZATIONS,
     ),
     "orders": (
-        compile_record_mapping([OrderUpsert()], vendor="shopify", resource="orders"),
+        compile_record_mapping(
+            [OrderUpsert(), OrderPlacedEvent()], vendor="shopify", resource="orders"
+        ),
         ORDERS,
+    ),
+    "carts": (
+        compile_record_mapping([CartAbandonedEvent()], vendor="shopify", resource="carts"),
+        CARTS,
+    ),
+    "products": (
+        compile_record_mapping([ProductUpsert()], vendor="shopify", resource="products"),
+        PRODUCTS,
+    ),
+    "activities": (
+        compile_record_mapping([ActivityEvent()], vendor="pipedrive", resource="activities"),
+        ACTIVITIES,
+    ),
+    "leads": (
+        compile_record_mapping([LeadLists(61)], vendor="pipedrive", resource="leads"),
+        LEADS,
     ),
     "webhooks": (
         compile_record_mapping(
