@@ -1,4 +1,4 @@
-"""Companies, deals, custom objects and orders against the Brevo fake over real HTTP."""
+"""Companies, deals, custom objects, orders and products against the Brevo fake over real HTTP."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connectors.brevo import crm, objects, orders
+from connectors.brevo import crm, objects, orders, products
 from connectors.brevo.api import BrevoApi
 from connectors.brevo.batches import chunk_items
 from connectors.brevo.settings import BrevoSettings
@@ -153,3 +153,41 @@ def test_1500_orders_go_in_two_batch_calls(sandbox: SandboxHandle, api: BrevoApi
 def test_an_order_without_its_products_is_refused_before_sending() -> None:
     with pytest.raises(ValueError, match="products"):
         orders.order_of({"id": "1", "createdAt": "x", "updatedAt": "x", "status": "s", "amount": 1})
+
+
+def product(i: int, price: float = 9.5) -> dict[str, Any]:
+    return products.product_of(
+        {"id": str(i), "name": f"Product {i}", "price": price, "metaInfo": {"vendor": "Acme"}}
+    )
+
+
+def test_250_products_go_in_three_calls_and_a_resend_updates_them(
+    sandbox: SandboxHandle, api: BrevoApi
+) -> None:
+    bodies = [product(i) for i in range(250)]
+    chunks = chunk_items(
+        bodies, max_items=products.PRODUCTS_PER_CALL, max_bytes=products.MAX_BODY_BYTES
+    )
+
+    taken = [products.send_batch(api, [bodies[i] for i in c.indices]) for c in chunks]
+    products.send_batch(api, [product(7, price=12.0)])
+
+    assert taken == [100, 100, 50]
+    assert sandbox.brevo.request_count("/v3/products/batch") == 4
+    assert len(sandbox.brevo.products_received()) == 250
+    assert sandbox.brevo.products.get("7") == {
+        "id": "7",
+        "name": "Product 7",
+        "price": 12.0,
+        "metaInfo": {"vendor": "Acme"},
+    }
+
+
+def test_a_product_batch_repeating_an_id_is_refused_with_brevo_s_reason(api: BrevoApi) -> None:
+    with pytest.raises(VendorValidationError, match="duplicate product ids"):
+        products.send_batch(api, [product(1), product(1)])
+
+
+def test_a_product_without_a_name_is_refused_before_sending() -> None:
+    with pytest.raises(ValueError, match="name"):
+        products.product_of({"id": "1"})

@@ -234,6 +234,28 @@ def test_many_known_companies_are_updated_by_one_import_request(
     assert {c["attributes"]["industry"] for c in sandbox.brevo.companies.all()} == {"Glass"}
 
 
+def product(i: int, name: str = "Shoes") -> dict[str, Any]:
+    body = {"id": str(i), "name": f"{name} {i}", "price": 10.0 + i}
+    return item("product.upsert", f"shopify:products:{i}", body, str(i))
+
+
+def test_150_products_take_two_requests_a_nameless_one_is_a_dead_letter_and_a_rerun_none(
+    sandbox: SandboxHandle, broker: str
+) -> None:
+    nameless = item("product.upsert", "shopify:products:999", {"id": "999"}, "999")
+    products = [product(i) for i in range(150)]
+
+    first = write("product.upsert", [*products, nameless], resource="products")
+    again = write("product.upsert", products, resource="products")
+
+    assert (first["sent"], first["requests"], first["dead_lettered"]) == (150, 2, 1)
+    assert (again["sent"], again["requests"]) == (0, 0)
+    assert len(sandbox.brevo.products_received()) == 150
+    [letter] = parked(broker)
+    assert (letter["source_id"], letter["reason"]) == ("999", "brevo_rejected")
+    assert "name is required" in letter["message"]
+
+
 def test_a_malformed_item_is_dead_lettered_as_it_came_and_names_its_field(
     sandbox: SandboxHandle, broker: str
 ) -> None:
