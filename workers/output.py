@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 #: Piped output (logs, scripts, tests) gets wide lines instead of columns squeezed to 80.
@@ -35,4 +36,6 @@ def cell_text(value: Any) -> str:
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    # One line whatever the terminal's width: scripts and operators grep these.
+    # Escaped: key paths like `webhooks[0]` are text, not rich markup.
+    errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
