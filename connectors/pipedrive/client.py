@@ -1,23 +1,16 @@
-"""The Pipedrive API client: persons (v2, cursor paging) and person fields (v1, start/limit).
+"""The Pipedrive API client: every stream of `streams.py`, their fields, stages and pipelines.
 
-The person shape every caller sees
-----------------------------------
-`list_persons` yields each person as Pipedrive's v2 record, unchanged, plus three presented keys:
+- `list_page(resource, cursor, updated_since=, limit=)` reads one page of any stream, oldest
+  change first for the v2 streams (persons, deals, organizations, activities: `cursor` paging,
+  `updated_since`, `sort_by=update_time`) and newest first for v1 leads (offset paging, see
+  `connectors.pipedrive.leads`). `list_persons` is the persons case and stays.
+- `get_record(resource, id)` re-reads one record (webhooks, replays); None when it is gone.
+- `fields(resource)`, `stages()`, `pipelines()`: the account facts mappings resolve against.
+- `deals_of_persons(ids)` / `attach_deals(persons)`: a person's deals, for the computed fields.
 
-- `email`: the primary email's `value` (the first entry with `primary: true`, else the first
-  entry), or None when the person has none. v2 keeps every address in `emails`.
-- `phone`: the primary phone's `value`, chosen the same way from `phones`, or None.
-  Both are strings in a well-formed record; a malformed one (a number, say) is passed on as it
-  came, and `emails`/`phones` that are not lists give None, for the mapper to dead-letter.
-- `org_id`: `{"value": <org id>, "name": <org name or None>}` instead of v2's bare id, or None.
-  v2 dropped v1's embedded related objects, so the name is looked up in bulk (one
-  `GET /api/v2/organizations?ids=...` per 100 uncached ids per page) and kept in a small LRU per
-  client; a name may therefore be as old as the client. It restores the v1 shape that the docs'
-  mapping `org_id.name: COMPANY` reads.
-
-Everything else (`id`, `name`, `first_name`, `last_name`, `emails`, `phones`, `update_time`,
-`add_time`, `custom_fields`, ...) is exactly as Pipedrive sent it.
-https://pipedrive.readme.io/docs/pipedrive-api-v2-migration-guide
+Each record is presented in one documented shape per resource: see `connectors.pipedrive.present`.
+Persons also get their organization's name (one `GET /api/v2/organizations?ids=...` per 100
+uncached ids per page, kept in a small LRU per client, so a name may be as old as the client).
 
 The token travels in the `x-api-token` header, never as the `api_token` query parameter the docs'
 curl examples use, so it cannot end up in access logs, URLs in errors or httpx's request log.
@@ -26,9 +19,10 @@ The client never retries: Celery owns retries, and deferrals come from the error
 
 from __future__ import annotations
 
+import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any
 
@@ -46,7 +40,6 @@ from connectors.core.http import (
     PooledClient,
     build_client,
     decode_json,
-    error_fields,
     error_for_status,
     operation_of,
     send,
@@ -55,10 +48,36 @@ from connectors.core.paging import chunked, high_water_mark, unique
 from connectors.core.ratelimit import RateLimitSignal, header, parse_int
 from connectors.core.ratelimit import rate_limit_signal as read_rate_limit_headers
 from connectors.core.records import Page, Record
+from connectors.pipedrive import leads
+from connectors.pipedrive.present import (
+    PRESENTERS,
+    org_id_of,
+    person_id_of,
+    present_deal,
+    present_person,
+    primary_value,
+)
+from connectors.pipedrive.responses import (
+    VENDOR,
+    body_error,
+    next_cursor_of,
+    pagination_of,
+    record_of,
+    records_of,
+)
 from connectors.pipedrive.settings import PipedriveSettings
-from connectors.pipedrive.streams import stream_spec
+from connectors.pipedrive.streams import STREAMS, StreamSpec, stream_spec
 
-VENDOR = "pipedrive"
+__all__ = [
+    "DEAL_COUNT_FIELDS",
+    "TOKEN_COSTS",
+    "PipedriveClient",
+    "org_id_of",
+    "pipedrive_http",
+    "present_person",
+    "primary_value",
+    "rate_limit_signal",
+]
 
 #: Pipedrive's budget headers; `x-ratelimit-reset` is seconds until the window resets.
 #: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
@@ -75,19 +94,44 @@ DAILY_REMAINING_HEADER = "x-daily-ratelimit-token-remaining"
 #: https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting
 TOKEN_COSTS: dict[str, int] = {
     "list_persons": 10,  # GET /api/v2/persons
+    "list_deals": 10,  # GET /api/v2/deals
+    "list_organizations": 10,  # GET /api/v2/organizations
+    "list_activities": 10,  # GET /api/v2/activities
+    "list_leads": 20,  # GET /v1/leads
     "resolve_organizations": 10,  # GET /api/v2/organizations?ids=
+    "deals_of_person": 10,  # GET /api/v2/deals?person_id=
+    "list_stages": 10,  # GET /api/v2/stages
+    "list_pipelines": 10,  # GET /api/v2/pipelines
     "get_person": 1,  # GET /api/v2/persons/{id}
+    "get_deal": 1,  # GET /api/v2/deals/{id}
+    "get_organization": 1,  # GET /api/v2/organizations/{id}
+    "get_activity": 1,  # GET /api/v2/activities/{id}
+    "get_lead": 2,  # GET /v1/leads/{id}
     "person_fields": 20,  # GET /v1/personFields
+    "deal_fields": 20,  # GET /v1/dealFields
+    "organization_fields": 20,  # GET /v1/organizationFields
 }
 #: What an operation missing from the table is charged: a v1 list, the dearest common read.
 DEFAULT_TOKEN_COST = 20
 
+#: The largest page v2 lists give; related reads (a person's deals, stages) ask for it.
+V2_MAX_LIMIT = 500
 #: v2 list endpoints take at most 100 ids in `ids`.
 ORG_IDS_PER_CALL = 100
 #: Organizations whose names a client remembers; enough for the orgs of several pages.
 ORG_CACHE_SIZE = 2048
 #: v1 start/limit endpoints return at most 500 items a page.
 V1_PAGE_SIZE = 500
+#: The deal counts v2 persons carry only when asked for with `include_fields` (v1 always sent
+#: them); the docs' `won_deals_count: WON_DEALS` and its siblings read them.
+#: https://developers.pipedrive.com/docs/api/v1/Persons#getPersons (v2 `include_fields`)
+DEAL_COUNT_FIELDS = (
+    "open_deals_count",
+    "won_deals_count",
+    "lost_deals_count",
+    "closed_deals_count",
+)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def rate_limit_signal(
@@ -121,40 +165,6 @@ def signal_info(signal: RateLimitSignal) -> dict[str, Any]:
         for key, value in asdict(signal).items()
         if key in BASE_SIGNAL_FIELDS or value not in (None, False)
     }
-
-
-def primary_value(entries: object) -> Any:
-    """The `value` of the first entry marked primary, else of the first entry; None if none.
-
-    A value that is not a string is returned as it came, so the mapper reports the type
-    mismatch instead of this client hiding it behind `str()`.
-    """
-    if not isinstance(entries, list):
-        return None
-    candidates = [e for e in entries if isinstance(e, dict) and e.get("value") not in (None, "")]
-    chosen = next((e for e in candidates if e.get("primary") is True), None)
-    if chosen is None and candidates:
-        chosen = candidates[0]
-    return None if chosen is None else chosen["value"]
-
-
-def org_id_of(person: Mapping[str, Any]) -> int | None:
-    """The person's organization id, from v2's bare int (or a v1-style {"value": id})."""
-    raw = person.get("org_id")
-    if isinstance(raw, dict):
-        raw = raw.get("value")
-    # bool is an int subclass; a boolean here is a malformed record, not org 1.
-    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
-
-
-def present_person(raw: Record, org_names: Mapping[int, str | None]) -> Record:
-    """One v2 person in the documented shape (see the module docstring)."""
-    person = dict(raw)
-    person["email"] = primary_value(raw.get("emails"))
-    person["phone"] = primary_value(raw.get("phones"))
-    org_id = org_id_of(raw)
-    person["org_id"] = None if org_id is None else {"value": org_id, "name": org_names.get(org_id)}
-    return person
 
 
 class _OrgNameCache:
@@ -208,20 +218,81 @@ class PipedriveClient(PooledClient):
         self._settings = settings
         self._orgs = _OrgNameCache(org_cache_size)
 
-    # -- persons -----------------------------------------------------------------------------
+    # -- lists -------------------------------------------------------------------------------
+
+    def list_page(
+        self,
+        resource: str,
+        cursor: str | None,
+        *,
+        updated_since: str | None = None,
+        limit: int | None = None,
+    ) -> Page:
+        """One page of any stream; `next_cursor` None means the last page.
+
+        `updated_since` (RFC 3339, inclusive) is the previous run's high-water mark; `limit`
+        defaults to the configured page size. v2 streams come oldest change first and each page
+        reports its latest update_time; leads come newest change first and only their last page
+        reports the scan's high-water mark (see `connectors.pipedrive.leads`). Persons carry
+        their deal counts (`DEAL_COUNT_FIELDS`), which v2 sends at no extra token cost.
+        """
+        spec = stream_spec(resource)
+        if resource == "persons":
+            return self.list_persons(
+                cursor, updated_since=updated_since, limit=limit, include_fields=DEAL_COUNT_FIELDS
+            )
+        if spec.paginator == "offset":
+            return self._list_offset_page(spec, cursor, updated_since, self._page_size(spec, limit))
+        params = self._v2_list_params(spec, cursor, updated_since, self._page_size(spec, limit))
+        response, body = self._get(spec.list_operation, spec.endpoint, params)
+        present = PRESENTERS[resource]
+        records = [present(r) for r in records_of(body, operation=spec.list_operation)]
+        return Page(
+            records=records,
+            next_cursor=next_cursor_of(body, operation=spec.list_operation),
+            high_water=high_water_mark(records, spec.cursor_field),
+            info={"rate_limit": signal_info(self._signal(response))},
+        )
 
     def list_persons(
-        self, cursor: str | None, *, updated_since: str | None = None, limit: int | None = None
+        self,
+        cursor: str | None,
+        *,
+        updated_since: str | None = None,
+        limit: int | None = None,
+        include_fields: Sequence[str] = (),
     ) -> Page:
         """One page of persons, oldest change first; `next_cursor` None means the last page.
 
         `updated_since` (RFC 3339, inclusive) is the previous run's high-water mark; `limit`
-        defaults to the configured page size.
+        defaults to the configured page size; `include_fields` asks v2 for extra fields (the
+        deal counts: `DEAL_COUNT_FIELDS`).
         """
         spec = stream_spec("persons")
+        params = self._v2_list_params(spec, cursor, updated_since, self._page_size(spec, limit))
+        if include_fields:
+            params["include_fields"] = ",".join(include_fields)
+        response, body = self._get("list_persons", spec.endpoint, params)
+        raw_records = records_of(body, operation="list_persons")
+        org_names = self._org_names(org_id_of(r) for r in raw_records)
+        records = [present_person(r, org_names) for r in raw_records]
+        return Page(
+            records=records,
+            next_cursor=next_cursor_of(body, operation="list_persons"),
+            high_water=high_water_mark(records, spec.cursor_field),
+            info={"rate_limit": signal_info(self._signal(response))},
+        )
+
+    def _page_size(self, spec: StreamSpec, limit: int | None) -> int:
         size = self._settings.page_size if limit is None else limit
         if not 1 <= size <= spec.max_page_size:
             raise ValueError(f"limit must be between 1 and {spec.max_page_size}")
+        return size
+
+    @staticmethod
+    def _v2_list_params(
+        spec: StreamSpec, cursor: str | None, updated_since: str | None, size: int
+    ) -> dict[str, str | int]:
         params: dict[str, str | int] = {
             "limit": size,
             "sort_by": spec.cursor_field,
@@ -231,16 +302,76 @@ class PipedriveClient(PooledClient):
             params["cursor"] = cursor
         if updated_since:
             params["updated_since"] = updated_since
-        response, body = self._get("list_persons", spec.endpoint, params)
-        raw_records = _records(body, operation="list_persons")
-        org_names = self._org_names(org_id_of(r) for r in raw_records)
-        records = [present_person(r, org_names) for r in raw_records]
+        return params
+
+    def _list_offset_page(
+        self, spec: StreamSpec, cursor: str | None, updated_since: str | None, size: int
+    ) -> Page:
+        operation = spec.list_operation
+        position = leads.decode_cursor(cursor)
+        params: dict[str, str | int] = {
+            "start": position.start,
+            "limit": size,
+            **leads.LEAD_LIST_PARAMS,
+        }
+        response, body = self._get(operation, spec.endpoint, params)
+        present = PRESENTERS[spec.resource]
+        records = [present(r) for r in records_of(body, operation=operation)]
+        pagination = pagination_of(body, operation=operation)
+        step = leads.next_step(
+            position,
+            records,
+            more=pagination.get("more_items_in_collection") is True,
+            next_start=pagination.get("next_start"),
+            updated_since=updated_since,
+        )
         return Page(
-            records=records,
-            next_cursor=_next_cursor(body, operation="list_persons"),
-            high_water=high_water_mark(records, spec.cursor_field),
+            records=step.records,
+            next_cursor=step.next_cursor,
+            high_water=step.high_water,
             info={"rate_limit": signal_info(self._signal(response))},
         )
+
+    # -- single records ----------------------------------------------------------------------
+
+    def get_record(self, resource: str, object_id: str | int) -> Record | None:
+        """One record, presented like `list_page` presents it; None when Pipedrive has no such
+        record now (404: deleted, merged away, or hidden from this token's user; or a body that
+        marks it deleted). `object_id` is an integer id, or a lead's UUID. Persons carry their
+        deal counts, as in `list_page`.
+        """
+        include = DEAL_COUNT_FIELDS if resource == "persons" else ()
+        return self._get_one(resource, object_id, include)
+
+    def _get_one(
+        self, resource: str, object_id: str | int, include_fields: Sequence[str]
+    ) -> Record | None:
+        spec = stream_spec(resource)
+        path_id = _checked_id(spec, object_id)
+        operation = spec.get_operation
+        assert spec.record_endpoint is not None
+        path = spec.record_endpoint.format(id=path_id)
+        params: dict[str, str | int] | None = None
+        if include_fields:
+            params = {"include_fields": ",".join(include_fields)}
+        response, signal = self._send(operation, path, params)
+        if response.status_code in (404, 410):
+            return None
+        error = self._error_for(response, signal)
+        if error is not None:
+            raise error
+        body = decode_json(response, vendor=VENDOR, operation=operation)
+        if not isinstance(body, dict):
+            raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
+        failed = body_error(body, operation=operation)
+        if failed is not None:
+            raise failed
+        raw = record_of(body, operation=operation)
+        if raw is None or raw.get("is_deleted") is True or raw.get("status") == "deleted":
+            return None
+        if resource == "persons":
+            return present_person(raw, self._org_names([org_id_of(raw)]))
+        return PRESENTERS[resource](raw)
 
     def get_person(self, person_id: int) -> Record | None:
         """One person, presented like `list_persons` presents them; None when Pipedrive has no
@@ -250,25 +381,7 @@ class PipedriveClient(PooledClient):
         """
         if isinstance(person_id, bool) or not isinstance(person_id, int) or person_id < 1:
             raise ValueError("person_id must be a positive integer")
-        operation = "get_person"
-        response, signal = self._send(operation, f"/api/v2/persons/{person_id}")
-        if response.status_code == 404:
-            return None
-        error = self._error_for(response, signal)
-        if error is not None:
-            raise error
-        body = decode_json(response, vendor=VENDOR, operation=operation)
-        if not isinstance(body, dict):
-            raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
-        body_error = _body_error(body, operation=operation)
-        if body_error is not None:
-            raise body_error
-        raw = body.get("data")
-        if raw is None:
-            return None
-        if not isinstance(raw, dict):
-            raise VendorUnavailableError(VENDOR, operation, "`data` is not an object")
-        return present_person(raw, self._org_names([org_id_of(raw)]))
+        return self._get_one("persons", person_id, ())
 
     def _org_names(self, org_ids: Iterable[int | None]) -> dict[int, str | None]:
         """Names for every id on a page: cached ones free, the rest in calls of 100 ids."""
@@ -287,7 +400,7 @@ class PipedriveClient(PooledClient):
             _, body = self._get("resolve_organizations", "/api/v2/organizations", params)
             found = {
                 org["id"]: org.get("name")
-                for org in _records(body, operation="resolve_organizations")
+                for org in records_of(body, operation="resolve_organizations")
                 if isinstance(org.get("id"), int)
             }
             for org_id in chunk:
@@ -298,7 +411,60 @@ class PipedriveClient(PooledClient):
                 self._orgs.put(org_id, names[org_id])
         return names
 
-    # -- fields ------------------------------------------------------------------------------
+    # -- a person's deals --------------------------------------------------------------------
+
+    def deals_of_persons(self, person_ids: Iterable[int]) -> dict[int, list[Record]]:
+        """Every deal (open, won, lost; not deleted) of each person, presented like `list_page`
+        presents deals; a person with none maps to [].
+
+        v2 filters deals by one `person_id` per call, so this costs one `GET /api/v2/deals`
+        (10 tokens) per person per 500 of their deals. `attach_deals` spends it only on the
+        persons whose deal counts say they have deals.
+        """
+        found: dict[int, list[Record]] = {}
+        for person_id in unique(person_ids):
+            if isinstance(person_id, bool) or not isinstance(person_id, int) or person_id < 1:
+                raise ValueError("person ids must be positive integers")
+            params: dict[str, str | int] = {"person_id": person_id, "limit": V2_MAX_LIMIT}
+            found[person_id] = [
+                present_deal(r) for r in self._v2_all("deals_of_person", "/api/v2/deals", params)
+            ]
+        return found
+
+    def attach_deals(self, persons: Sequence[Record]) -> list[Record]:
+        """The persons, each with a `deals` list, for the computed fields that aggregate deals
+        (`total_revenue: LTV` above all; the counts come with the person itself).
+
+        A person whose counts (`open_deals_count` + `closed_deals_count`, which `list_page`
+        asks for) are both 0 gets `deals: []` without a request; the others cost 10 tokens each
+        (see `deals_of_persons`). A person without a usable id is passed on unchanged, for the
+        mapper to dead-letter.
+        """
+        wanted = [
+            p["id"] for p in persons if _has_deals(p) and person_id_of({"person_id": p.get("id")})
+        ]
+        deals = self.deals_of_persons(wanted)
+        attached: list[Record] = []
+        for person in persons:
+            person_id = person_id_of({"person_id": person.get("id")})
+            if person_id is None:
+                attached.append(person)
+            else:
+                attached.append({**person, "deals": deals.get(person_id, [])})
+        return attached
+
+    # -- account facts -----------------------------------------------------------------------
+
+    def fields(self, resource: str, *, page_size: int = V1_PAGE_SIZE) -> list[dict[str, Any]]:
+        """Every field of persons, deals or organizations (key hash, name, type, options), for
+        custom-field resolution; all v1 pages."""
+        spec = stream_spec(resource)
+        if spec.fields_endpoint is None or spec.fields_operation is None:
+            with_fields = sorted(r for r, s in STREAMS.items() if s.fields_endpoint)
+            raise KeyError(
+                f"{resource} have no fields endpoint; these do: {', '.join(with_fields)}"
+            )
+        return self._v1_all(spec.fields_operation, spec.fields_endpoint, page_size)
 
     def person_fields(self, *, page_size: int = V1_PAGE_SIZE) -> list[dict[str, Any]]:
         """Every person field (key hash, name, type, options), for custom-field resolution.
@@ -306,22 +472,50 @@ class PipedriveClient(PooledClient):
         v1 pages with start/limit and says `more_items_in_collection`.
         https://pipedrive.readme.io/docs/core-api-concepts-pagination
         """
+        return self.fields("persons", page_size=page_size)
+
+    def stages(self, pipeline_id: int | None = None) -> list[dict[str, Any]]:
+        """Every pipeline stage (id, name, pipeline_id, order_nr...), of one pipeline or all.
+        https://developers.pipedrive.com/docs/api/v1/Stages (v2 `GET /api/v2/stages`)"""
+        params: dict[str, str | int] = {"limit": V2_MAX_LIMIT}
+        if pipeline_id is not None:
+            params["pipeline_id"] = pipeline_id
+        return self._v2_all("list_stages", "/api/v2/stages", params)
+
+    def pipelines(self) -> list[dict[str, Any]]:
+        """Every pipeline (id, name, order_nr...). v2 `GET /api/v2/pipelines`."""
+        return self._v2_all("list_pipelines", "/api/v2/pipelines", {"limit": V2_MAX_LIMIT})
+
+    def _v1_all(self, operation: str, path: str, page_size: int) -> list[dict[str, Any]]:
         if not 1 <= page_size <= V1_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {V1_PAGE_SIZE}")
-        fields: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
         start = 0
         while True:
             params: dict[str, str | int] = {"start": start, "limit": page_size}
-            _, body = self._get("person_fields", "/v1/personFields", params)
-            page = _records(body, operation="person_fields")
-            fields.extend(page)
-            pagination = (body.get("additional_data") or {}).get("pagination") or {}
+            _, body = self._get(operation, path, params)
+            page = records_of(body, operation=operation)
+            items.extend(page)
+            pagination = pagination_of(body, operation=operation)
             if not pagination.get("more_items_in_collection") or not page:
-                return fields
+                return items
             next_start = pagination.get("next_start")
             if not isinstance(next_start, int) or next_start <= start:
                 next_start = start + len(page)
             start = next_start
+
+    def _v2_all(
+        self, operation: str, path: str, params: Mapping[str, str | int]
+    ) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        cursor: str | None = None
+        while True:
+            query = dict(params) if cursor is None else {**params, "cursor": cursor}
+            _, body = self._get(operation, path, query)
+            items.extend(records_of(body, operation=operation))
+            cursor = next_cursor_of(body, operation=operation)
+            if cursor is None:
+                return items
 
     # -- errors ------------------------------------------------------------------------------
 
@@ -342,7 +536,7 @@ class PipedriveClient(PooledClient):
             return VendorUnavailableError(
                 VENDOR, operation_of(response.request), "a 2xx body that is not JSON"
             )
-        return _body_error(body, operation=operation_of(response.request))
+        return body_error(body, operation=operation_of(response.request))
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -357,9 +551,9 @@ class PipedriveClient(PooledClient):
         body = decode_json(response, vendor=VENDOR, operation=operation)
         if not isinstance(body, dict):
             raise VendorUnavailableError(VENDOR, operation, "the body is not a JSON object")
-        body_error = _body_error(body, operation=operation)
-        if body_error is not None:
-            raise body_error
+        failed = body_error(body, operation=operation)
+        if failed is not None:
+            raise failed
         return response, body
 
     def _send(
@@ -402,33 +596,22 @@ class PipedriveClient(PooledClient):
         return f"PipedriveClient(base_url={self._settings.effective_base_url!r})"
 
 
-# A body that is JSON but not the documented shape is, like malformed JSON, a vendor fault and
-# nothing our request could fix: VendorUnavailableError (bounded retries, then a dead letter)
-# rather than VendorValidationError, which means "the vendor refused our payload".
+def _has_deals(person: Mapping[str, Any]) -> bool:
+    """False only when the person's own counts say it has no deal at all."""
+    counts = [person.get("open_deals_count"), person.get("closed_deals_count")]
+    numbers = [c for c in counts if isinstance(c, int) and not isinstance(c, bool)]
+    return len(numbers) < len(counts) or sum(numbers) > 0
 
 
-def _body_error(body: object, *, operation: str) -> SyncError | None:
-    if isinstance(body, dict) and body.get("success") is False:
-        _, message = error_fields(body)
-        detail = "success: false" + (f": {message}" if message else "")
-        return VendorUnavailableError(VENDOR, operation, detail)
-    return None
-
-
-def _records(body: Mapping[str, Any], *, operation: str) -> list[Record]:
-    data = body.get("data")
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise VendorUnavailableError(VENDOR, operation, "`data` is not a list of objects")
-    return data
-
-
-def _next_cursor(body: Mapping[str, Any], *, operation: str) -> str | None:
-    additional = body.get("additional_data") or {}
-    if not isinstance(additional, dict):
-        raise VendorUnavailableError(VENDOR, operation, "`additional_data` is not an object")
-    cursor = additional.get("next_cursor")
-    if cursor is not None and not isinstance(cursor, str):
-        raise VendorUnavailableError(VENDOR, operation, "`next_cursor` is not a string")
-    return cursor or None
+def _checked_id(spec: StreamSpec, object_id: str | int) -> str:
+    """The id as it goes in the path; ValueError for one that could not be Pipedrive's."""
+    if spec.id_kind == "uuid":
+        if not isinstance(object_id, str) or not _UUID.fullmatch(object_id):
+            raise ValueError(f"a {spec.resource} id is a UUID")
+        return object_id.lower()
+    if isinstance(object_id, bool):
+        raise ValueError(f"a {spec.resource} id is a positive integer")
+    text = str(object_id)
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise ValueError(f"a {spec.resource} id is a positive integer")
+    return str(int(text))

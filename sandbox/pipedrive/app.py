@@ -1,9 +1,9 @@
-"""The Pipedrive fake's ASGI app: v2 persons/organizations, v1 personFields, `/_sandbox/*`."""
+"""The Pipedrive fake's ASGI app: v2 persons, organizations, deals, activities, stages and
+pipelines; v1 leads and fields; webhooks; `/_sandbox/*`."""
 
 from __future__ import annotations
 
 import random
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -11,11 +11,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox.common.control import bad_control_request, control_routes, read_json_object
+from sandbox.pipedrive.changes_api import change_routes
+from sandbox.pipedrive.crm_api import crm_routes, person_counts
 from sandbox.pipedrive.errors import pipedrive_error
 from sandbox.pipedrive.fake import Page, PipedriveFake
 from sandbox.pipedrive.gate import CallContext, Handler, guarded
 from sandbox.pipedrive.malformed import corrupt_some
-from sandbox.pipedrive.query import BadQuery, parse_limit, parse_page_request
+from sandbox.pipedrive.query import BadQuery, parse_page_request
 from sandbox.pipedrive.webhooks_api import webhook_routes
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
@@ -40,7 +42,9 @@ def create_pipedrive_app(fake: PipedriveFake) -> Starlette:
             page_request = parse_page_request(request.query_params)
         except BadQuery as exc:
             return pipedrive_error(400, str(exc))
-        return page_response(fake.persons_page(page_request), context)
+        page = fake.persons_page(page_request)
+        person_counts(fake, request, page.records)
+        return page_response(page, context)
 
     async def list_organizations(request: Request, context: CallContext) -> Response:
         try:
@@ -54,36 +58,9 @@ def create_pipedrive_app(fake: PipedriveFake) -> Starlette:
             record = fake.person(int(request.path_params["id"]))
         except KeyError:
             return pipedrive_error(404, "Person not found")
+        person_counts(fake, request, [record])
         corrupt_some([record], context.malformed_share, corruption_rng)
         return JSONResponse({"success": True, "data": record, "additional_data": None})
-
-    async def get_organization(request: Request, _: CallContext) -> Response:
-        try:
-            record = fake.organization(int(request.path_params["id"]))
-        except KeyError:
-            return pipedrive_error(404, "Organization not found")
-        return JSONResponse({"success": True, "data": record, "additional_data": None})
-
-    async def list_person_fields(request: Request, _: CallContext) -> Response:
-        # v1 offset paging: https://pipedrive.readme.io/docs/core-api-concepts-pagination
-        try:
-            limit = parse_limit(request.query_params)
-            start = int(request.query_params.get("start") or 0)
-        except (BadQuery, ValueError) as exc:
-            return pipedrive_error(400, str(exc))
-        fields = fake.person_fields()
-        window = fields[start : start + limit]
-        more = start + limit < len(fields)
-        pagination: dict[str, Any] = {
-            "start": start,
-            "limit": limit,
-            "more_items_in_collection": more,
-        }
-        if more:
-            pagination["next_start"] = start + limit
-        return JSONResponse(
-            {"success": True, "data": window, "additional_data": {"pagination": pagination}}
-        )
 
     async def unknown_route(_: Request, __: CallContext) -> Response:
         return pipedrive_error(404, "Unknown method .")
@@ -94,14 +71,13 @@ def create_pipedrive_app(fake: PipedriveFake) -> Starlette:
     return Starlette(
         routes=[
             *control_routes(fake.failures),
+            *change_routes(fake),
             *_sandbox_routes(fake),
             *webhook_routes(fake),
+            *crm_routes(fake, corruption_rng),
             api("/api/v2/persons", list_persons),
             api("/api/v2/persons/{id:int}", get_person),
             api("/api/v2/organizations", list_organizations),
-            api("/api/v2/organizations/{id:int}", get_organization),
-            api("/v1/personFields", list_person_fields),
-            api("/api/v1/personFields", list_person_fields),
             Route("/{path:path}", guarded(fake, "(unknown)", unknown_route), methods=ALL_METHODS),
         ]
     )

@@ -18,12 +18,20 @@ DAY_SECONDS = 86_400.0
 #: Token costs by route template, as Pipedrive charges them: v2 costs half of v1; a list is
 #: 10 (v2) or 20 (v1) tokens, a single record 1 (v2) or 2 (v1).
 ROUTE_COSTS: dict[str, int] = {
-    "/api/v2/persons": 10,
-    "/api/v2/persons/{id:int}": 1,
-    "/api/v2/organizations": 10,
-    "/api/v2/organizations/{id:int}": 1,
-    "/v1/personFields": 20,
-    "/api/v1/personFields": 20,
+    **{f"/api/v2/{name}": 10 for name in ("persons", "organizations", "deals", "activities")},
+    **{
+        f"/api/v2/{name}/{{id:int}}": 1
+        for name in ("persons", "organizations", "deals", "activities")
+    },
+    "/api/v2/stages": 10,
+    "/api/v2/pipelines": 10,
+    **{
+        f"{prefix}/{name}": 20
+        for prefix in ("/v1", "/api/v1")
+        for name in ("personFields", "dealFields", "organizationFields", "leads")
+    },
+    "/v1/leads/{id}": 2,
+    "/api/v1/leads/{id}": 2,
 }
 DEFAULT_COST = 20
 
@@ -74,6 +82,13 @@ class DailyTokenBudget:
     @property
     def day_seconds(self) -> float:
         return self._day_seconds
+
+    def spent(self, key: str) -> int:
+        """Tokens `key` has spent today (0 when the budget is off)."""
+        with self._lock:
+            day = int(time.time() // self._day_seconds)
+            spent_day, spent = self._spent.get(key, (day, 0))
+            return spent if spent_day == day else 0
 
     def take(self, key: str, cost: int) -> BudgetVerdict | None:
         """Spend `cost` tokens of `key`'s day; None when the budget is off.

@@ -1,4 +1,4 @@
-"""Person fields: Pipedrive's standard ones plus the sandbox account's custom ones.
+"""Person, deal and organization fields: Pipedrive's standard ones plus the account's custom ones.
 
 Custom fields are keyed by a 40-hex-character hash that differs per account, so the key is
 derived from the seed: code that hard-codes a key instead of resolving it through
@@ -75,13 +75,78 @@ _STANDARD_PERSON_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+_STANDARD_DEAL_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "ID", "int"),
+    ("title", "Title", "varchar"),
+    ("creator_user_id", "Creator", "user"),
+    ("owner_id", "Owner", "user"),
+    ("value", "Value", "monetary"),
+    ("currency", "Currency", "varchar_options"),
+    ("person_id", "Contact person", "people"),
+    ("org_id", "Organization", "org"),
+    ("pipeline_id", "Pipeline", "double"),
+    ("stage_id", "Stage", "stage"),
+    ("status", "Status", "status"),
+    ("add_time", "Deal created", "date"),
+    ("update_time", "Update time", "date"),
+    ("close_time", "Deal closed on", "date"),
+    ("won_time", "Won time", "date"),
+    ("lost_time", "Lost time", "date"),
+    ("lost_reason", "Lost reason", "varchar_options"),
+    ("expected_close_date", "Expected close date", "date"),
+    ("label_ids", "Label", "set"),
+)
+_STANDARD_ORGANIZATION_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "ID", "int"),
+    ("name", "Name", "varchar"),
+    ("label_ids", "Labels", "set"),
+    ("owner_id", "Owner", "user"),
+    ("address", "Address", "address"),
+    ("visible_to", "Visible to", "visible_to"),
+    ("add_time", "Organization created", "date"),
+    ("update_time", "Update time", "date"),
+)
+DEAL_SOURCE_OPTIONS: tuple[tuple[int, str], ...] = (
+    (31, "Inbound"),
+    (32, "Outbound"),
+    (33, "Event"),
+)
+
+
+def custom_deal_fields(seed: int) -> tuple[CustomField, ...]:
+    return (
+        CustomField(_field_key(seed, "deal_source"), "Deal source", "enum", DEAL_SOURCE_OPTIONS),
+        CustomField(_field_key(seed, "contract_months"), "Contract months", "double"),
+    )
+
+
+def custom_organization_fields(seed: int) -> tuple[CustomField, ...]:
+    return (CustomField(_field_key(seed, "segment"), "Segment", "varchar"),)
+
+
 def person_field_definitions(custom: CustomPersonFields) -> list[dict[str, Any]]:
     """The `data` items of `GET /v1/personFields`, standard fields first."""
+    return field_definitions(_STANDARD_PERSON_FIELDS, custom.all())
+
+
+def deal_field_definitions(custom: tuple[CustomField, ...]) -> list[dict[str, Any]]:
+    """The `data` items of `GET /v1/dealFields`."""
+    return field_definitions(_STANDARD_DEAL_FIELDS, custom)
+
+
+def organization_field_definitions(custom: tuple[CustomField, ...]) -> list[dict[str, Any]]:
+    """The `data` items of `GET /v1/organizationFields`."""
+    return field_definitions(_STANDARD_ORGANIZATION_FIELDS, custom)
+
+
+def field_definitions(
+    standard: tuple[tuple[str, str, str], ...], custom: tuple[CustomField, ...]
+) -> list[dict[str, Any]]:
     created = to_rfc3339(BASE_START_EPOCH).replace("T", " ").removesuffix("Z")
     definitions: list[dict[str, Any]] = []
-    for order, (key, name, field_type) in enumerate(_STANDARD_PERSON_FIELDS, start=1):
+    for order, (key, name, field_type) in enumerate(standard, start=1):
         definitions.append(_definition(order, key, name, field_type, created, edit_flag=False))
-    for order, field in enumerate(custom.all(), start=len(definitions) + 1):
+    for order, field in enumerate(custom, start=len(definitions) + 1):
         definition = _definition(order, field.key, field.name, field.field_type, created, True)
         if field.options:
             definition["options"] = [{"id": i, "label": label} for i, label in field.options]

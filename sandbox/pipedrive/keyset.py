@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sandbox.pipedrive.timeline import Timeline
@@ -32,6 +32,8 @@ class PageRequest:
     updated_since: int | None = None
     updated_until: int | None = None
     ids: Sequence[int] | None = None
+    #: keep only the ids this says yes to (a `status=won` or `person_id=7` filter)
+    where: Callable[[int], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,12 @@ class PageOfIds:
 def page_ids(timeline: Timeline, request: PageRequest) -> PageOfIds:
     if request.sort_by not in SORT_FIELDS:
         raise ValueError(f"cannot sort by {request.sort_by!r}")
-    stream = (
+    stream: Iterator[Keyed] = (
         _explicit_ids(timeline, request) if request.ids is not None else _merged(timeline, request)
     )
+    if request.where is not None:
+        keep = request.where
+        stream = (item for item in stream if keep(item[1]))
     window = list(itertools.islice(stream, request.limit + 1))
     more = len(window) > request.limit
     window = window[: request.limit]
@@ -111,7 +116,7 @@ def _base_stream(timeline: Timeline, request: PageRequest) -> Iterator[Keyed]:
             low = max(low, _first_base_id_after(timeline, request.sort_by, request.after))
         ids = range(low, high + 1)
     for record_id in ids:
-        if not timeline.is_touched(record_id):
+        if not timeline.is_touched(record_id) and timeline.exists(record_id):
             yield sort_key(timeline, request.sort_by, record_id), record_id
 
 
@@ -160,7 +165,7 @@ def _touched_stream(timeline: Timeline, request: PageRequest) -> Iterator[Keyed]
         start = 0 if request.after is None else bisect.bisect_right(touched_ids, request.after[-1])
         candidates = (touched_ids[i] for i in range(start, len(touched_ids)))
     for record_id in candidates:
-        if _in_window(timeline, request, record_id):
+        if timeline.exists(record_id) and _in_window(timeline, request, record_id):
             yield sort_key(timeline, request.sort_by, record_id), record_id
 
 
@@ -179,6 +184,8 @@ def _touched_by_update_time(timeline: Timeline, request: PageRequest) -> Iterato
             )
         entries = timeline.touched_by_time(start, timeline.touch_log_length, 1)
     for epoch, record_id in entries:
+        if not timeline.exists(record_id):
+            continue
         if request.updated_since is not None and epoch < request.updated_since:
             if request.descending:
                 return

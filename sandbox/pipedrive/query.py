@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from sandbox.common.timefmt import parse_rfc3339
 from sandbox.pipedrive.keyset import SORT_FIELDS, Key, PageRequest
+from sandbox.pipedrive.offset import OFFSET_SORT_FIELDS, OffsetRequest
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -77,6 +78,33 @@ def parse_page_request(params: Mapping[str, str]) -> PageRequest:
         updated_until=_optional_time(params, "updated_until"),
         ids=_optional_ids(params),
     )
+
+
+ARCHIVED_STATUSES = ("archived", "not_archived", "all")
+
+
+def parse_offset_request(params: Mapping[str, str]) -> tuple[OffsetRequest, str]:
+    """v1 `start`, `limit` and `sort` ("update_time DESC"; later keys only break ties, which
+    the fake always breaks by id in the first key's direction), and leads' `archived_status`.
+    https://developers.pipedrive.com/docs/api/v1/Leads#getLeads"""
+    try:
+        start = int(params.get("start") or 0)
+    except ValueError as exc:
+        raise BadQuery("Validation failed: start: Parameter 'start' must be an integer") from exc
+    if start < 0:
+        raise BadQuery("Validation failed: start: Parameter 'start' must be at least 0")
+    first = (params.get("sort") or "id ASC").split(",")[0].split()
+    field = first[0] if first else "id"
+    direction = (first[1] if len(first) > 1 else "ASC").upper()
+    if field not in OFFSET_SORT_FIELDS or direction not in ("ASC", "DESC"):
+        raise BadQuery("Validation failed: sort: must be a field name and ASC or DESC")
+    archived = params.get("archived_status") or "all"
+    if archived not in ARCHIVED_STATUSES:
+        raise BadQuery(
+            f"Validation failed: archived_status: must be one of {', '.join(ARCHIVED_STATUSES)}"
+        )
+    request = OffsetRequest(field, direction == "DESC", start, parse_limit(params))
+    return request, archived
 
 
 def _optional_time(params: Mapping[str, str], name: str) -> int | None:

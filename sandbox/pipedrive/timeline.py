@@ -3,13 +3,17 @@
 Records 1..count are never materialised: record i was added at `start + (i-1)*step` and last
 updated a deterministic `jitter(i) < step` seconds later, so base update times strictly increase
 with the id and "first id updated at or after t" is arithmetic. Touching a record moves its
-update time past every existing one; only touched ids are stored.
+update time past every existing one; only touched (and deleted) ids are stored.
+
+An id may also be a gap: `present(id)` says whether a record was ever created under it (deals
+and activities are laid out in fixed slots per person, and most slots stay empty), and a
+deleted id exists no more.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: 2020-01-01T00:00:00Z: the base data set is spread over the five years after it.
 BASE_START_EPOCH = 1_577_836_800
@@ -19,10 +23,12 @@ _KNUTH_MULTIPLIER = 2_654_435_761
 
 
 class Timeline:
-    def __init__(self, count: int, seed: int) -> None:
+    def __init__(self, count: int, seed: int, present: Callable[[int], bool] | None = None) -> None:
         if count < 0:
             raise ValueError("count must be >= 0")
         self.count = count
+        self._present = present
+        self._deleted: set[int] = set()
         self.step = max(1, BASE_WINDOW_SECONDS // max(count, 1))
         self._seed_mix = (seed * 40_503 + 12_345) & 0xFFFFFFFF
         self._touched: dict[int, int] = {}
@@ -46,7 +52,23 @@ class Timeline:
         return touched if touched is not None else self.base_update_epoch(record_id)
 
     def exists(self, record_id: int) -> bool:
-        return 1 <= record_id <= self.count
+        return (
+            1 <= record_id <= self.count
+            and record_id not in self._deleted
+            and (self._present is None or self._present(record_id))
+        )
+
+    # -- deletions ----------------------------------------------------------------------------
+
+    def delete(self, record_ids: Iterable[int]) -> list[int]:
+        """Delete the records that exist among `record_ids`; returns them, ascending."""
+        gone = sorted({i for i in record_ids if self.exists(i)})
+        self._deleted.update(gone)
+        return gone
+
+    @property
+    def deleted_ids(self) -> list[int]:
+        return sorted(self._deleted)
 
     def first_base_id_updated_at_or_after(self, epoch: int) -> int:
         """Smallest id whose *base* update time is >= epoch (count + 1 when there is none)."""
