@@ -74,12 +74,6 @@ class CostBucket:
             self._levels[token] = (available, time.monotonic())
             return self._status(available)
 
-    def drain(self, token: str) -> ThrottleStatus:
-        """Empty a token's bucket (what a THROTTLED storm looks like from outside)."""
-        with self._lock:
-            self._levels[token] = (0.0, time.monotonic())
-            return self._status(0.0)
-
     def status(self, token: str) -> ThrottleStatus:
         with self._lock:
             return self._status(self._available(token))

@@ -140,10 +140,10 @@ class Catalog:
             )
         return lines
 
-    def order_cents(self, order_id: int) -> tuple[int, int]:
-        """(subtotal, total) of an order: shipping is added below 50.00."""
-        subtotal = sum(line.quantity * line.unit_cents for line in self.line_specs(1, order_id))
-        return subtotal, subtotal + (0 if subtotal >= 5000 else 490)
+    @staticmethod
+    def total_cents(subtotal: int) -> int:
+        """Shipping (4.90) is added below 50.00."""
+        return subtotal + (0 if subtotal >= 5000 else 490)
 
     def order_cancelled(self, order_id: int) -> bool:
         return mix(self.seed, 40, order_id) % 100 < 3

@@ -71,7 +71,24 @@ def run_graphql(
     context: RequestContext,
     force_throttle: bool,
 ) -> dict[str, Any]:
-    """The response body for one request (the HTTP status is always 200 here)."""
+    """The response body for one request (the HTTP status is always 200 here); a query
+    refused before it ran (syntax, validation, too expensive) costs nothing but still says
+    where the bucket stands."""
+    body = _answer(fake, token, payload, context, force_throttle)
+    if "extensions" not in body:
+        requested = body.pop("_requested", 0)
+        status = fake.bucket.status(token).as_json()
+        body["extensions"] = {"cost": _cost(requested, 0, status)}
+    return body
+
+
+def _answer(
+    fake: ShopifyFake,
+    token: str,
+    payload: dict[str, Any],
+    context: RequestContext,
+    force_throttle: bool,
+) -> dict[str, Any]:
     query = payload.get("query")
     variables = payload.get("variables") or {}
     if not isinstance(query, str) or not isinstance(variables, dict):
@@ -93,7 +110,7 @@ def run_graphql(
     fake.counters.requests += 1
     if force_throttle:
         fake.counters.throttled += 1
-        return throttled_body(requested, fake.bucket.drain(token).as_json())
+        return throttled_body(requested, fake.bucket.status(token).as_json())
     spend = fake.bucket.spend(token, requested)
     if not spend.allowed:
         fake.counters.throttled += 1
@@ -126,6 +143,7 @@ def _too_expensive(requested: int) -> dict[str, Any]:
         "https://shopify.dev/docs/api/usage/bulk-operations/queries for usage details.\n"
     )
     return {
+        "_requested": requested,
         "errors": [
             {
                 "message": message,
@@ -136,7 +154,7 @@ def _too_expensive(requested: int) -> dict[str, Any]:
                     "documentation": RATE_LIMIT_DOCS,
                 },
             }
-        ]
+        ],
     }
 
 

@@ -32,7 +32,7 @@ from graphql import (
 from graphql.type import GraphQLNamedType
 
 from sandbox.shopify.keyset import Key, Window, scan
-from sandbox.shopify.nested import NestedList
+from sandbox.shopify.nested import Lazy, NestedList
 from sandbox.shopify.paging import sort_order
 from sandbox.shopify.search import parse_search
 from sandbox.shopify.store import RESOURCES, Shop
@@ -159,7 +159,9 @@ def _project(
                 item_type = get_named_type(field_type.fields["nodes"].type)
                 children.append((raw.items, item_type, tuple(_node_selections(field, fragments))))
             continue
-        if callable(raw):
+        if isinstance(raw, Lazy) and _only_known(field, fragments, raw.known):
+            raw = raw.known
+        elif callable(raw):
             raw = raw()
         if raw is None or is_leaf_type(field_type):
             out[key] = raw
@@ -171,6 +173,11 @@ def _project(
         else:
             out[key] = _project(raw, field_type, field.selection_set, fragments, None)
     return out
+
+
+def _only_known(field: FieldNode, fragments: Fragments, known: dict[str, Any]) -> bool:
+    wanted = _fields(field.selection_set, fragments, known.get("__typename"))
+    return bool(wanted) and all(f.name.value in known for f in wanted)
 
 
 def _fields(

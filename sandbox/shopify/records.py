@@ -173,13 +173,15 @@ def order_record(
 ) -> Record:
     """`customer` builds the owner's record when a query asks for it."""
     seed, timeline = catalog.seed, catalog.order_timeline
-    subtotal, total = catalog.order_cents(order_id)
+    specs = catalog.line_specs(1, order_id)
+    subtotal = sum(spec.quantity * spec.unit_cents for spec in specs)
+    total = catalog.total_cents(subtotal)
     created = to_rfc3339(timeline.created_epoch(order_id))
     cancelled = catalog.order_cancelled(order_id)
     roll = mix(seed, 41, order_id) % 100
     financial = "REFUNDED" if cancelled else ("PENDING" if roll < 5 else "PAID")
     fulfillment = "FULFILLED" if roll < 80 and not cancelled else "UNFULFILLED"
-    lines = [line_item(spec, "LineItem") for spec in catalog.line_specs(1, order_id)]
+    lines = [line_item(spec, "LineItem") for spec in specs]
     return {
         "__typename": "Order",
         "id": gid("Order", order_id),
@@ -284,7 +286,7 @@ def checkout_record(catalog: Catalog, checkout_id: int, customer: Lazy | None) -
         "updatedAt": to_rfc3339(timeline.update_epoch(checkout_id)),
         "completedAt": to_rfc3339(created_epoch + 3_600) if completed else None,
         "customer": customer,
-        "totalPriceSet": money_bag(subtotal + (0 if subtotal >= 5000 else 490)),
+        "totalPriceSet": money_bag(catalog.total_cents(subtotal)),
         "subtotalPriceSet": money_bag(subtotal),
         "lineItems": NestedList([line_item(spec, "AbandonedCheckoutLineItem") for spec in specs]),
         "_token": token,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.shopify.catalog import Catalog, mix
+from sandbox.shopify.gids import gid
 from sandbox.shopify.malformed import corrupt
 from sandbox.shopify.nested import Lazy
 from sandbox.shopify.records import (
@@ -75,7 +76,8 @@ class Shop:
         return record
 
     def _lazy(self, resource: str, record_id: int) -> Lazy:
-        return Lazy(lambda: self.record(resource, record_id))
+        known = {"__typename": GID_TYPES[resource], "id": gid(GID_TYPES[resource], record_id)}
+        return Lazy(lambda: self.record(resource, record_id), known)
 
     def _customer(self, customer_id: int) -> Record:
         orders = [self._order_of(customer_id, o) for o in self.catalog.orders_of(customer_id)]
