@@ -223,8 +223,8 @@ class ShopifyClient(PooledClient):
         """One page of `resource`, oldest change first; `next_cursor` None on the last page.
 
         `updated_since` (RFC 3339, inclusive) is the previous run's high-water mark; a cursor
-        keeps the bound its job started with. `limit` defaults to the configured page size,
-        else the stream's largest page under Shopify's cost cap.
+        keeps the bound its job started with. `limit` defaults to the configured page size;
+        either is lowered to the stream's largest page under Shopify's cost cap.
         """
         spec = stream_spec(resource)
         size = self._page_size(spec, limit)
@@ -265,10 +265,13 @@ class ShopifyClient(PooledClient):
         )
 
     def _page_size(self, spec: StreamSpec, limit: int | None) -> int:
+        """The `first` to ask for: the limit (else the configured page size), never above the
+        stream's largest page under the cost cap: Shopify refuses a costlier query outright
+        (MAX_COST_EXCEEDED), so 250 orders with their line items cannot be one page."""
         size = limit or self._settings.page_size or spec.page_size
         if not 1 <= size <= MAX_PAGE_SIZE:
             raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
-        return size
+        return min(size, spec.page_size)
 
     def _lower_bound(self, updated_since: str | None) -> str | None:
         if updated_since is None:
