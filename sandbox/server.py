@@ -17,6 +17,8 @@ from sandbox.brevo.spec import brevo_openapi
 from sandbox.common.background import BackgroundServer, ServerStartError
 from sandbox.pipedrive import PipedriveFake, create_pipedrive_app
 from sandbox.pipedrive.fake import DEFAULT_BURST
+from sandbox.shopify import ShopifyFake, create_shopify_app
+from sandbox.shopify.bucket import DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE
 
 HEALTH_PATH = "/_sandbox/health"
 
@@ -29,15 +31,18 @@ class SandboxHandle:
     pipedrive: PipedriveFake
     #: live state of the Brevo fake (same process)
     brevo: BrevoFake
+    #: live state of the Shopify fake (same process); its API is `{url}/admin/api/2025-01`
+    shopify: ShopifyFake
     _servers: list[BackgroundServer] = field(default_factory=list, repr=False)
 
     def reset(self) -> None:
-        """Reset both fakes to their starting state (servers keep running on the same ports)."""
+        """Reset every fake to its starting state (servers keep running on the same ports)."""
         self.pipedrive.reset()
         self.brevo.reset()
+        self.shopify.reset()
 
     def stop(self) -> None:
-        """Stop both servers and the Brevo import thread; returns when their threads ended."""
+        """Stop every server and the Brevo import thread; returns when their threads ended."""
         for server in self._servers:
             server.request_stop()  # both shut down at once; each takes a few uvicorn ticks
         for server in self._servers:
@@ -67,12 +72,19 @@ def start_sandbox(
     brevo_api_key: str | None = None,
     import_delay_seconds: float = 0.05,
     pipedrive_burst: int | None = None,
+    shopify_port: int = 0,
+    shopify_customers: int | None = None,
+    shopify_token: str | None = None,
+    shopify_secret: str = "sandbox-shopify-secret",  # noqa: S107 - the fake's default
+    shopify_bucket: tuple[float, float] | None = None,
+    shopify_bulk_delay_seconds: float = 0.3,
 ) -> SandboxHandle:
-    """Start both fakes in background threads; returns once both answer HTTP.
+    """Start the fakes in background threads; returns once every one answers HTTP.
 
     Port 0 picks a free port. A token/key left as None means any non-empty one is accepted.
     `pipedrive_burst` None means Pipedrive's 80 requests per 2 s (switch it off at runtime
-    with `handle.pipedrive.set_rate_limit(None)`).
+    with `handle.pipedrive.set_rate_limit(None)`). `shopify_customers` None means `records`;
+    `shopify_bucket` is (points, restored per second), None for the Standard plan's.
     """
     brevo_openapi()  # parse the spec now rather than on the first request
     pipedrive = PipedriveFake(
@@ -82,6 +94,16 @@ def start_sandbox(
         burst=DEFAULT_BURST if pipedrive_burst is None else pipedrive_burst,
     )
     brevo = BrevoFake(api_key=brevo_api_key, import_delay_seconds=import_delay_seconds)
+    bucket_size, restore_rate = shopify_bucket or (DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE)
+    shopify = ShopifyFake(
+        customers=records if shopify_customers is None else shopify_customers,
+        seed=seed,
+        token=shopify_token,
+        client_secret=shopify_secret,
+        bulk_delay_seconds=shopify_bulk_delay_seconds,
+        bucket_size=bucket_size,
+        restore_rate=restore_rate,
+    )
     servers: list[BackgroundServer] = []
     try:
         servers.append(
@@ -97,6 +119,11 @@ def start_sandbox(
                 create_brevo_app(brevo), host=host, port=brevo_port, name="sandbox-brevo"
             )
         )
+        servers.append(
+            BackgroundServer(
+                create_shopify_app(shopify), host=host, port=shopify_port, name="sandbox-shopify"
+            )
+        )
         for server in servers:
             server.start()
             _wait_until_answering(server.base_url)
@@ -105,11 +132,16 @@ def start_sandbox(
             server.stop()
         brevo.close()
         raise
-    pipedrive_server, brevo_server = servers
+    pipedrive_server, brevo_server, shopify_server = servers
     return SandboxHandle(
-        urls={"pipedrive": pipedrive_server.base_url, "brevo": f"{brevo_server.base_url}/v3"},
+        urls={
+            "pipedrive": pipedrive_server.base_url,
+            "brevo": f"{brevo_server.base_url}/v3",
+            "shopify": shopify_server.base_url,
+        },
         pipedrive=pipedrive,
         brevo=brevo,
+        shopify=shopify,
         _servers=servers,
     )
 
@@ -130,11 +162,12 @@ def serve(
     host: str = "127.0.0.1",
     pipedrive_port: int = 0,
     brevo_port: int = 0,
+    shopify_port: int = 0,
 ) -> None:
-    """Serve both fakes until SIGINT/SIGTERM.
+    """Serve the fakes until SIGINT/SIGTERM.
 
     The first stdout line (flushed) is exactly one JSON object with the base URLs, for a parent
-    process to read: `{"pipedrive": "http://...", "brevo": "http://.../v3"}`.
+    process to read: `{"pipedrive": "http://...", "brevo": "http://.../v3", "shopify": ...}`.
     """
     handle = start_sandbox(
         records=records,
@@ -142,6 +175,7 @@ def serve(
         host=host,
         pipedrive_port=pipedrive_port,
         brevo_port=brevo_port,
+        shopify_port=shopify_port,
     )
     stopping = threading.Event()
 

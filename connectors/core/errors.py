@@ -50,6 +50,20 @@ class RateLimitedError(SyncError):
         return (type(self), (self.vendor, self.operation, self.detail, self.wait_seconds))
 
 
+class NotReadyError(SyncError):
+    """The vendor is still preparing what we asked for (a bulk export running): ask again in
+    `wait_seconds`. Not a failure and not a rate limit: the runner defers, never retries."""
+
+    category = "not_ready"
+
+    def __init__(self, vendor: str, operation: str, detail: str, wait_seconds: float) -> None:
+        self.wait_seconds = max(0.0, float(wait_seconds))
+        super().__init__(vendor, operation, detail)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.vendor, self.operation, self.detail, self.wait_seconds))
+
+
 class VendorUnavailableError(SyncError):
     """5xx, timeouts, connection resets: bounded backoff with jitter, then dead letter."""
 

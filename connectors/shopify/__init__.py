@@ -1,1 +1,1 @@
-"""Shopify: settings only for now (the client and streams come with their own issue)."""
+"""Shopify: the GraphQL Admin API client, its streams, bulk backfills and webhooks."""

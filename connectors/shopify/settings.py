@@ -40,10 +40,24 @@ class ShopifySettings(StrictModel):
     shop_url: str | None = None
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
-    #: An Admin API access token (custom apps); optional until the client lands.
+    #: The Admin API access token of the shop's custom app (`X-Shopify-Access-Token`); the API
+    #: key and secret identify the app, and the secret also signs webhooks.
     access_token: SecretStr | None = None
-    #: Always overridable (sandbox, proxies). Default: the shop's own admin host.
+    #: The shop's root URL, always overridable (sandbox, proxies); the GraphQL Admin API is at
+    #: `<base_url>/admin/api/<api_version>/graphql.json`. Default: `https://<shop_url>`.
     base_url: str | None = None
+    #: The Admin API version (https://shopify.dev/docs/api/usage/versioning).
+    api_version: str = Field(default=API_VERSION, pattern=r"^(\d{4}-\d{2}|unstable)$")
+    #: `first` of one page; None: each stream's largest page under Shopify's cost cap.
+    page_size: int | None = Field(default=None, ge=1, le=250)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    #: How far before the previous run's high-water mark an incremental run starts reading.
+    #: Shopify's search index trails writes by a few seconds, so a record saved just before
+    #: the last read may only become searchable after it; re-reading a short window catches
+    #: it (the write ledger skips what did not change).
+    overlap_seconds: float = Field(default=60.0, ge=0)
+    #: How long to wait between polls of a running bulk export.
+    bulk_poll_seconds: float = Field(default=5.0, gt=0)
     sync: ShopifySync = ShopifySync()
     lists: dict[str, int] = Field(default_factory=dict)
     #: source path -> Brevo target (short form) or Brevo target -> {from, transform, ...}
@@ -58,7 +72,13 @@ class ShopifySettings(StrictModel):
 
     @property
     def effective_base_url(self) -> str:
+        """The shop's root URL: the override, else `https://<shop_url>`."""
         if self.base_url:
             return self.base_url.rstrip("/")
         shop = (self.shop_url or "example.myshopify.com").removeprefix("https://").rstrip("/")
-        return f"https://{shop}/admin/api/{API_VERSION}"
+        return f"https://{shop}"
+
+    @property
+    def graphql_path(self) -> str:
+        """The GraphQL Admin endpoint, relative to the base URL."""
+        return f"/admin/api/{self.api_version}/graphql.json"

@@ -23,7 +23,7 @@ def test_start_sandbox_serves_both_fakes_and_stop_leaves_no_threads_behind(
 
     handle = start_sandbox(records=5, seed=1)
     pipedrive_url, brevo_url = handle.urls["pipedrive"], handle.urls["brevo"]
-    assert set(handle.urls) == {"pipedrive", "brevo"}
+    assert set(handle.urls) == {"pipedrive", "brevo", "shopify"}
     assert pipedrive_url.startswith("http://127.0.0.1:")
     assert brevo_url.endswith("/v3")
     with httpx.Client(timeout=5) as client:
@@ -66,7 +66,7 @@ def test_python_m_sandbox_prints_its_urls_first_serves_quietly_and_stops_on_sigt
         assert process.stdout is not None
         first_line = process.stdout.readline()
         urls = json.loads(first_line)
-        assert set(urls) == {"pipedrive", "brevo"}
+        assert set(urls) == {"pipedrive", "brevo", "shopify"}
         assert urls["brevo"].endswith("/v3")
         persons = httpx.get(
             f"{urls['pipedrive']}/api/v2/persons", headers={"x-api-token": "t"}, timeout=5
