@@ -54,8 +54,8 @@ _ACTIONS: Final[Mapping[str, Action]] = {
     "disable": "change",
     "delete": "delete",
 }
-#: What `tajo webhooks register shopify` subscribes to: every create, change and delete of
-#: the synced resources (Shopify has no `orders/delete` for most shops' flows, but it exists).
+#: What `tajo webhooks register shopify` subscribes to: the creates, changes and deletes of the
+#: synced resources (orders are cancelled rather than deleted, so `orders/updated` covers them).
 DEFAULT_TOPICS: Final = (
     "customers/create",
     "customers/update",

@@ -269,3 +269,13 @@ def test_webhooks_register_once_and_a_signed_delivery_verifies_and_parses(
     assert topic == "customers/update"
     (hint,) = webhooks.parse(topic, delivery.payload())
     assert (hint.resource, hint.object_id, hint.action) == ("customers", "5", "change")
+
+
+def test_malformed_records_are_passed_on_and_never_stop_a_page_or_a_backfill(
+    shop: SandboxHandle, client: ShopifyClient
+) -> None:
+    clean = {r: ids_of(every_page(client, r)) for r in ("customers", "orders")}
+    shop.shopify.set_malformed(0.3)
+    for resource, ids in clean.items():
+        assert len(ids_of(every_page(client, resource))) == len(ids)
+    assert len(ids_of(backfill(client, "orders", limit=50))) == len(clean["orders"])
