@@ -109,6 +109,19 @@ class ContactMapper:
             ),
         )
 
+    @property
+    def related(self) -> frozenset[str]:
+        """The related record lists the computed fields aggregate over (`deals`, `orders`):
+        what the connector must attach to each record when the vendor does not count for us."""
+        plan = self.plan
+        identifiers = [step.reader for step in (plan.email, plan.sms) if step is not None]
+        readers = [
+            *identifiers,
+            *(s.reader for s in plan.attributes),
+            *(s.reader for s in plan.flags),
+        ]
+        return frozenset(r.aggregate.over.text for r in readers if r.aggregate is not None)
+
     def map(self, record: object) -> ContactUpsert:
         """The operation for `record`; any other input than a usable record is a `MappingError`."""
         compiled = self._compiled

@@ -13,17 +13,21 @@ from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
 from connectors.pipedrive.client import PipedriveClient
 from connectors.pipedrive.settings import PipedriveSettings
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.settings import ShopifySettings
 
 Client = TypeVar("Client")
 
 _clients: dict[tuple[int, str, str], object] = {}
+#: The settings fields that hold a credential, one per vendor's naming.
+SECRET_FIELDS = ("api_token", "api_key", "access_token")
 
 
 def _fingerprint(settings: BaseModel) -> str:
     # The key covers the secrets too (hashed, never stored), so a rotated token gets a new client.
     material = settings.model_dump_json() + "".join(
         secret.get_secret_value()
-        for secret in (getattr(settings, name, None) for name in ("api_token", "api_key"))
+        for secret in (getattr(settings, name, None) for name in SECRET_FIELDS)
         if secret is not None
     )
     return hashlib.sha256(material.encode()).hexdigest()
@@ -39,6 +43,10 @@ def _cached(kind: str, settings: BaseModel, build: Callable[[], Client]) -> Clie
 
 def pipedrive(settings: PipedriveSettings) -> PipedriveClient:
     return _cached("pipedrive", settings, lambda: PipedriveClient(settings))
+
+
+def shopify(settings: ShopifySettings) -> ShopifyClient:
+    return _cached("shopify", settings, lambda: ShopifyClient(settings))
 
 
 def brevo(settings: BrevoSettings) -> BrevoClient:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from sqlalchemy import delete
 
 from connectors.config import TajoConfig
+from mapping.contact import ContactMapper
 from mapping.errors import MappingError, Reason
 from mapping.hashing import content_hash
 from mapping.operations import ContactUpsert
@@ -49,6 +50,8 @@ def map_record(
 ) -> tuple[dict[str, Any], str]:
     """The contact operation (current mapping) and the mapping version; MappingError if not."""
     mapper = streams.resolve(cfg, connector, resource).mapper
+    if not isinstance(mapper, ContactMapper):
+        raise MappingError(Reason.UNSUPPORTED_RECORD, f"{resource} records are not contacts")
     if isinstance(record, Mapping) and record.get("op") == ContactUpsert.OP:
         # A row Brevo refused holds the mapped operation, not the source record.
         return dict(ContactUpsert.from_json(record).to_json()), mapper.version

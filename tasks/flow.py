@@ -16,14 +16,20 @@ PARK_KEY = "d:{page}:{index}"
 
 
 def read_and_map(
-    job_id: int, connector: str, resource: str, cursor: str | None, page_no: int, since: str | None
+    job_id: int,
+    connector: str,
+    resource: str,
+    cursor: str | None,
+    page_no: int,
+    since: str | None,
+    mode: str,
 ) -> tuple[MappedPage, Any]:
     """Fetch one page and map it; register the tasks it will enqueue before they are sent."""
     config = runtime.config()
     stream = streams.resolve(config, connector, resource)
     # The client meters each of its requests through the shared limiter (the request gate:
     # see tasks.limits), the page and any organization lookups alike.
-    page = stream.fetch(cursor, since)
+    page = stream.fetch(cursor, since, mode)
     with transaction() as session:
         mapped = map_page(
             page.records,

@@ -84,9 +84,36 @@ def source_budget(config: TajoConfig, connector: str) -> tuple[SecretStr | None,
     return None
 
 
-def request_charges(config: TajoConfig, vendor: str, cost: int) -> list[Charge]:
-    """What one request of `cost` tokens takes: a slot of the burst bucket and, when the daily
-    budget is configured, `cost` tokens of it. Empty for vendors the gate does not meter."""
+#: Shopify's smallest query-cost bucket (1,000 points refilled at 50 a second), assumed until a
+#: response reports the shop's own `throttleStatus`: plans differ, so the figures are learned,
+#: never configured (https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits).
+SHOPIFY_ASSUMED_SHAPE: tuple[int, float] = (1000, 50.0)
+#: credential fingerprint -> (maximumAvailable, restoreRate) as the shop last reported them
+_shopify_shapes: dict[str, tuple[int, float]] = {}
+
+
+def shopify_bucket(credential: str) -> Bucket:
+    """The shop's query-cost bucket as a sliding window: `maximumAvailable` points in the time
+    they take to refill. Never more than the leaky bucket allows over any stretch of time, and
+    the same rate over a long run."""
+    maximum, restore = _shopify_shapes.get(credential, SHOPIFY_ASSUMED_SHAPE)
+    return Bucket("points", maximum, maximum / restore)
+
+
+def learn_shopify_shape(credential: str, signal: RateLimitSignal) -> None:
+    if signal.limit and signal.limit > 0 and signal.restore_rate and signal.restore_rate > 0:
+        _shopify_shapes[credential] = (signal.limit, signal.restore_rate)
+
+
+def request_charges(
+    config: TajoConfig, vendor: str, cost: int, credential: str = ""
+) -> list[Charge]:
+    """What one request of `cost` takes. Pipedrive: a slot of the burst bucket and, when the
+    daily budget is configured, `cost` tokens of it. Shopify: `cost` points of the shop's query
+    bucket. Empty for vendors the gate does not meter."""
+    if vendor == "shopify" and config.connectors.shopify is not None:
+        bucket = shopify_bucket(credential)
+        return [(bucket, max(1, min(cost, bucket.limit)))]
     if vendor != "pipedrive" or config.connectors.pipedrive is None:
         return []
     settings = config.connectors.pipedrive
@@ -112,10 +139,10 @@ class LimiterGate:
         if found is None:
             return
         limiter, config = found
-        charges = request_charges(config, vendor, cost)
+        key = fingerprint(credential)
+        charges = request_charges(config, vendor, cost, key)
         if not charges:
             return
-        key = fingerprint(credential)
         slept = 0.0
         while True:
             wait = limiter.acquire_all(vendor, key, charges)
@@ -133,11 +160,13 @@ class LimiterGate:
         if found is None:
             return
         limiter, config = found
-        charges = request_charges(config, vendor, 1)
+        key = fingerprint(credential)
+        if vendor == "shopify":
+            learn_shopify_shape(key, signal)
+        charges = request_charges(config, vendor, 1, key)
         if not charges:
             return
         burst = charges[0][0]
-        key = fingerprint(credential)
         if signal.budget_exhausted:
             # Every call fails until the budget resets: hold the whole vendor, not one bucket.
             limiter.pause_vendor(vendor, key, signal.budget_reset_seconds or DEFAULT_PAUSE_SECONDS)

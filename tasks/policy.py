@@ -1,8 +1,8 @@
 """The one place that decides what happens to a task when something goes wrong.
 
 Every task uses `PolicyTask` as its base, so no retry decorator is pasted on each task:
-- RateLimitedError / Deferred: not an error, and never a use of the error-retry budget. Three
-  tiers by the wait:
+- RateLimitedError / NotReadyError (a vendor export still running) / Deferred: not an error,
+  and never a use of the error-retry budget. Three tiers by the wait:
   - up to SHORT_WAIT_SECONDS: slept through in the worker;
   - up to the countdown cap (minutes): the task is re-enqueued with that countdown;
   - longer (a spent daily budget): the task is *parked*: re-enqueued with the capped countdown,
@@ -37,6 +37,7 @@ from connectors.core.errors import (
     AuthError,
     ConfigError,
     ForbiddenError,
+    NotReadyError,
     RateLimitedError,
     SyncError,
     VendorUnavailableError,
@@ -142,7 +143,7 @@ class PolicyTask(Task):
     max_retries = MAX_ERROR_RETRIES
     backoff_cap: float = BACKOFF_CAP_SECONDS
     # Expected outcomes: Celery logs them without a traceback.
-    throws = (*FATAL_ERRORS, RateLimitedError)
+    throws = (*FATAL_ERRORS, RateLimitedError, NotReadyError)
     give_up: GiveUp | None = None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -151,7 +152,7 @@ class PolicyTask(Task):
         while True:
             try:
                 return super().__call__(*args, **kwargs)
-            except (RateLimitedError, Deferred) as exc:
+            except (RateLimitedError, NotReadyError, Deferred) as exc:
                 wait = exc.wait_seconds
                 if wait <= SHORT_WAIT_SECONDS and slept < MAX_SLEEPS:
                     slept += 1

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.config import ConnectorSettings, TajoConfig
 from connectors.core.errors import ConfigError
-from connectors.core.records import Page
 from connectors.pipedrive.settings import PipedriveSettings
 from mapping.carts import CartAbandonedEvent
 from mapping.consent import consent_lists
@@ -34,11 +33,9 @@ from mapping.pipedrive_activity import ActivityEvent, compile_lead_lists
 from mapping.products import ProductUpsert
 from mapping.record_mapper import Mapper, compile_record_mapping
 from mapping.webhook_events import compile_webhook_events
-from tasks import clients, runtime
+from tasks import clients, runtime, sources
 from tasks.models import Cursor
 
-#: The (connector, resource) pairs that have a stream today.
-SUPPORTED: frozenset[tuple[str, str]] = frozenset({("pipedrive", "persons")})
 #: The (connector, resource) pairs whose records map to contacts, with the spec's key in the
 #: connector's block.
 CONTACT_SPECS: Mapping[tuple[str, str], str] = {
@@ -70,23 +67,26 @@ MAPPED: frozenset[tuple[str, str]] = frozenset(
 #: How long the vendor field list and Brevo's attributes are reused: about one job.
 ACCOUNT_FACTS_TTL_SECONDS = 300.0
 
-Fetch = Callable[[str | None, str | None], Page]
+#: The (connector, resource) pairs that have a stream: a client that reads them and a mapping.
+SUPPORTED: frozenset[tuple[str, str]] = frozenset(
+    (connector, resource)
+    for connector, resources in sources.STREAMED.items()
+    for resource in resources
+    if (connector, resource) in MAPPED
+)
 
 
 @dataclass(frozen=True)
 class Stream:
     connector: str
     resource: str
-    fetch: Fetch
-    mapper: ContactMapper
+    fetch: sources.Fetch
+    mapper: Mapper
 
 
 def pipedrive_settings(config: TajoConfig) -> PipedriveSettings:
-    settings = config.connectors.pipedrive
-    if settings is None:
-        raise ConfigError("connectors.pipedrive", "the connector is not configured")
-    if not settings.enabled:
-        raise ConfigError("connectors.pipedrive.enabled", "the connector is disabled")
+    settings = sources.enabled(config, "pipedrive")
+    assert isinstance(settings, PipedriveSettings)
     return settings
 
 
@@ -327,36 +327,35 @@ def brevo_attributes(config: TajoConfig) -> list[dict[str, Any]] | None:
 def resolve(config: TajoConfig, connector: str, resource: str) -> Stream:
     """The stream of a supported (connector, resource), its mapper compiled with the account's
     facts (custom fields, Brevo attributes) and the custom field keys kept from before."""
-    if connector == "pipedrive" and resource == "persons":
-        settings = pipedrive_settings(config)
-        if not settings.sync.persons:
-            raise ConfigError("connectors.pipedrive.sync.persons", "persons are not enabled")
-        list_ids = contact_list_ids(config, settings.lists)
-        if not list_ids:
-            raise ConfigError(
-                "connectors.pipedrive.lists.all_contacts",
-                "Brevo imports need a list: set lists.all_contacts or brevo.default_list_id",
-            )
-        client = clients.pipedrive(settings)
-        page_size = settings.page_size
-
-        def fetch(cursor: str | None, since: str | None) -> Page:
-            return client.list_persons(cursor, updated_since=since, limit=page_size)
-
-        fields = (
-            _facts.get(f"pipedrive:{id(client)}", client.person_fields)
-            if _uses_custom_fields(settings.person_mapping)
-            else None
+    if (connector, resource) not in SUPPORTED:
+        sources.enabled(config, connector)  # an absent or disabled connector says so first
+        raise ConfigError(f"connectors.{connector}", f"no stream for resource {resource!r}")
+    settings = sources.enabled(config, connector)
+    is_contact = (connector, resource) in CONTACT_SPECS
+    if is_contact and not contact_list_ids(config, settings.lists):
+        raise ConfigError(
+            f"connectors.{connector}.lists.all_contacts",
+            "Brevo imports need a list: set lists.all_contacts or brevo.default_list_id",
         )
-        known = remembered_fields(connector, resource) if fields is not None else {}
-        mapper = mapper_for(
-            config,
-            connector,
-            resource,
-            vendor_fields=fields,
-            brevo_attributes=brevo_attributes(config),
-            remembered_fields=known,
-        )
-        remember_fields(connector, resource, mapper.resolved_fields, known)
-        return Stream(connector, resource, fetch, mapper)
-    raise ConfigError(f"connectors.{connector}", f"no stream for resource {resource!r}")
+    source = sources.source_for(config, connector, resource)
+    _, spec = _spec_of(settings, connector, resource)
+    fields = (
+        _facts.get(source.facts_key, source.fields)
+        if source.fields is not None and spec is not None and _uses_custom_fields(spec)
+        else None
+    )
+    known = remembered_fields(connector, resource) if fields is not None else {}
+    mapper = resource_mapper_for(
+        config,
+        connector,
+        resource,
+        vendor_fields=fields,
+        brevo_attributes=brevo_attributes(config) if is_contact else None,
+        remembered_fields=known,
+    )
+    if fields is not None:
+        remember_fields(connector, resource, getattr(mapper, "resolved_fields", {}), known)
+    related = mapper.related if isinstance(mapper, ContactMapper) else frozenset()
+    if related:
+        source = sources.source_for(config, connector, resource, related)
+    return Stream(connector, resource, source.fetch, mapper)

@@ -61,10 +61,10 @@ def pull_page(
 ) -> dict[str, Any]:
     with transaction() as session:
         job = jobs.running_job(session, job_id)
-        since = job.since if job else None
+        since, mode = (job.since, job.mode) if job else (None, "incremental")
     if job is None:
         return {"job_id": job_id, "page_no": page_no, "status": "job not running"}
-    mapped, page = flow.read_and_map(job_id, connector, resource, cursor, page_no, since)
+    mapped, page = flow.read_and_map(job_id, connector, resource, cursor, page_no, since, mode)
     if mapped.writes:
         brevo.write.apply_async(
             kwargs={

@@ -28,13 +28,17 @@ def masked(value: Any) -> Any:
 
 
 def mapping_versions(config: TajoConfig, connector: str) -> dict[str, str]:
-    """Compile every mapping of an enabled connector (contacts, companies, deals, orders,
-    deal-stage lists, webhook events); a bad spec is a `ConfigError` with its key path.
-    Offline: custom-field names and Brevo attributes are checked when a job starts."""
+    """Compile every mapping of an enabled connector's synced resources (contacts, companies,
+    deals, orders, products, events, deal-stage and lead lists, webhook events); a bad spec is a
+    `ConfigError` with its key path. Offline: custom-field names and Brevo attributes are
+    checked when a job starts."""
+    settings = config.enabled_connectors().get(connector)
+    synced = settings.sync.model_dump() if settings is not None else {}
     return {
         resource: resource_mapper_for(config, connector, resource).version
         for (name, resource) in sorted(MAPPED)
-        if name == connector
+        # resources without a `sync:` switch (webhook payloads) are always checked
+        if name == connector and synced.get(resource, True)
     }
 
 

@@ -40,6 +40,8 @@ class RateLimitSignal:
     budget_remaining: int | None = None
     #: seconds until that allowance resets (computed by the connector when the vendor is silent)
     budget_reset_seconds: float | None = None
+    #: for a leaky bucket (Shopify's query cost): what refills per second, as the vendor said
+    restore_rate: float | None = None
 
     @property
     def exhausted(self) -> bool:

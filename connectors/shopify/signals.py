@@ -88,6 +88,7 @@ def graphql_signal(body: Any) -> RateLimitSignal:
         reset_seconds=refill,
         retry_after=wait,
         throttled=throttled,
+        restore_rate=cost.restore_rate,
     )
 
 

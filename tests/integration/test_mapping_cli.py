@@ -95,9 +95,22 @@ PREVIEW_CASES = {
                 "line_items": [{"product_id": 5, "quantity": 1, "price": "19.90"}],
             }
         ],
-        ["order.upsert"],
+        ["order.upsert", "event.track"],
     ),
+    ("shopify", "products"): ([{"id": 5, "title": "Shoes"}], ["product.upsert"]),
+    ("shopify", "carts"): (
+        [{"id": 9, "created_at": "2024-03-13T16:09:54Z", "total_price": "5", "email": "a@b.co"}],
+        ["event.track"],
+    ),
+    ("pipedrive", "activities"): ([{"id": 8, "type": "call", "person_id": 7}], ["event.track"]),
+    ("pipedrive", "leads"): ([{"id": "adf21080", "person_id": 7}], ["list.add"]),
 }
+
+
+def test_every_mapped_resource_has_a_preview_case() -> None:
+    from tasks.streams import MAPPED
+
+    assert set(PREVIEW_CASES) == MAPPED - {("pipedrive", "persons")}
 
 
 @pytest.mark.parametrize(("connector", "resource"), sorted(PREVIEW_CASES))
@@ -119,7 +132,7 @@ def test_preview_works_for_every_resource_of_every_configured_connector(
 
 def test_preview_of_a_resource_without_a_mapping_names_the_connector() -> None:
     result = tajo(
-        "mapping", "preview", "pipedrive", "leads",
+        "mapping", "preview", "pipedrive", "notes",
         "--input", "-", "--config", str(EXAMPLES / "pipedrive.yaml"), stdin="[]",
     )  # fmt: skip
     assert result.returncode == 2

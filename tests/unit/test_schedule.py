@@ -39,6 +39,8 @@ connectors:
     assert set(entries) == {
         "sync-pipedrive-persons-incremental",
         "sync-pipedrive-persons-full",
+        "sync-pipedrive-deals-incremental",
+        "sync-pipedrive-deals-full",
         "deadletter-purge",
     }
     entry = entries["sync-pipedrive-persons-incremental"]
