@@ -6,22 +6,25 @@ Shopify keeps a consent state per channel: `email_marketing_consent.state` and
 pending, unsubscribed, redacted and invalid
 (https://shopify.dev/docs/api/admin-rest/latest/resources/customer).
 
-- subscribed: `list.add` to the connector's named list for that channel (`lists: {newsletter: 12,
-  sms: 13}`), when one is configured and the contact has that channel's identifier;
-- unsubscribed (or redacted): `contact.blocklist` for that channel, unless the contact upsert
-  already carries the flag;
+- subscribed: the contact joins the connector's named list for that channel (`lists:
+  {newsletter: 12, sms: 13}`), when one is configured and it has that channel's identifier;
+- unsubscribed (or redacted): the contact carries that channel's blocklist flag;
 - anything else: nothing. A contact is never added to a list on a state other than subscribed,
-  and no operation ever lifts a blocklist, so a sync never re-subscribes anyone.
+  and no flag is ever lifted, so a sync never re-subscribes anyone.
+
+Both go on the contact upsert itself, not into operations of their own: a new contact is
+written by an import that finishes later, and a list move or a blocklist call sent beside it
+would find no contact yet. In the upsert they land with the contact, in one row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, replace
+from typing import Final
 
 from mapping.operations import BrevoOperation, ContactUpsert
-from mapping.parts import check_list_id, membership
+from mapping.parts import check_list_id
 from mapping.paths import SourcePath, parse_dotted
 from mapping.targets import SMS_ATTRIBUTE
 from mapping.transforms import is_unsubscribed
@@ -41,7 +44,7 @@ _SMS_STATES: Final = (
 
 @dataclass(frozen=True, slots=True)
 class ConsentLists:
-    """A contact part: list.add on subscribed, contact.blocklist on unsubscribed, per channel."""
+    """A contact part: a list on subscribed, a blocklist flag on unsubscribed, per channel."""
 
     newsletter: int | None = None
     sms: int | None = None
@@ -49,32 +52,27 @@ class ConsentLists:
     def describe(self) -> object:
         return {"part": "consent", "newsletter": self.newsletter, "sms": self.sms}
 
-    def operations(
+    def apply(
         self, record: Mapping[str, object], contact: ContactUpsert
-    ) -> list[BrevoOperation]:
+    ) -> tuple[ContactUpsert, list[BrevoOperation]]:
         email_state = _state(record, _EMAIL_STATES)
         sms_state = _state(record, _SMS_STATES)
-        operations: list[BrevoOperation] = []
-        ext_id, source_id = contact.ext_id, contact.source_id
+        lists = list(contact.list_ids)
         if email_state == "subscribed" and self.newsletter is not None and contact.email:
-            operations.append(membership("list.add", self.newsletter, ext_id, source_id))
+            lists.append(self.newsletter)
         if (
             sms_state == "subscribed"
             and self.sms is not None
             and SMS_ATTRIBUTE in contact.attributes
         ):
-            operations.append(membership("list.add", self.sms, ext_id, source_id))
-        body: dict[str, Any] = {}
-        if is_unsubscribed(email_state) and contact.email_blacklisted is not True:
-            body["emailBlacklisted"] = True
-        if is_unsubscribed(sms_state) and contact.sms_blacklisted is not True:
-            body["smsBlacklisted"] = True
-        if body:
-            body["identifier"] = {"ext_id": ext_id}
-            operations.append(
-                BrevoOperation("contact.blocklist", f"blocklist:{ext_id}", source_id, body)
-            )
-        return operations
+            lists.append(self.sms)
+        amended = replace(
+            contact,
+            list_ids=tuple(dict.fromkeys(lists)),
+            email_blacklisted=True if is_unsubscribed(email_state) else contact.email_blacklisted,
+            sms_blacklisted=True if is_unsubscribed(sms_state) else contact.sms_blacklisted,
+        )
+        return amended, []
 
 
 def consent_lists(lists: Mapping[str, object]) -> ConsentLists:

@@ -166,16 +166,17 @@ class ContactMapper:
         return operation
 
     def map_operations(self, record: object) -> list[Operation]:
-        """Every operation `record` becomes: its contact upsert first, then what follows from it
-        (see `extras`); `MappingError` when the record cannot be written at all."""
+        """Every operation `record` becomes: its contact upsert (as the `extras` amend it) first,
+        then what follows from it; `MappingError` when the record cannot be written at all."""
         contact = self.map(record)
         if not self.extras:
             return [contact]
-        operations: list[Operation] = [contact]
+        following: list[Operation] = []
         assert isinstance(record, Mapping)  # `map` has checked it
         try:
             for part in self.extras:
-                operations.extend(part.operations(record, contact))
+                contact, more = part.apply(record, contact)
+                following.extend(more)
         except MappingError as exc:
             raise _about(self._compiled.noun, contact.source_id, exc) from None
         except RecursionError:
@@ -183,7 +184,7 @@ class ContactMapper:
                 Reason.UNSUPPORTED_RECORD,
                 f"{self._compiled.noun} {contact.source_id} is nested too deeply",
             ) from None
-        return operations
+        return [contact, *following]
 
     def source_id_of(self, record: object) -> str:
         """The record's id for messages and dead letters, `unknown` when it has none."""

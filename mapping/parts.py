@@ -2,7 +2,7 @@
 
 A mapper runs a fixed tuple of parts per record. A *record part* turns a record into operations of
 its own (a deal upsert, the list moves of a deal's stage); a *contact part* adds operations that
-follow from the contact a record became (consent: list membership, the blocklist). Every part is
+amend the contact a record became (consent: list membership, the blocklist). Every part is
 compiled once and describes itself for the mapping version.
 """
 
@@ -30,10 +30,11 @@ class RecordPart(Protocol):
 
 
 class ContactPart(Protocol):
-    def operations(
+    def apply(
         self, record: Mapping[str, object], contact: ContactUpsert
-    ) -> list[BrevoOperation]:
-        """Operations that follow from `contact`, the upsert `record` became."""
+    ) -> tuple[ContactUpsert, list[BrevoOperation]]:
+        """The contact as this part amends it (lists, blocklist flags), and any operations
+        that follow from it."""
         ...
 
     def describe(self) -> object: ...

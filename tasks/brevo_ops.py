@@ -149,8 +149,15 @@ def _batch(kwargs: Mapping[str, Any], *, sending: bool) -> OpsBatch | None:
             batch.refuse([item], DeadLetterReason.UNSUPPORTED_RECORD.value)
     with transaction() as session:
         held = ops_ledger.known_hashes(session, connector, resource, kind, list(latest))
-    batch.items = [item for item in latest.values() if held.get(item.key) != item.content_hash]
-    batch.unchanged = len(latest) - len(batch.items)
+        batch.items = [i for i in latest.values() if held.get(i.key) != i.content_hash]
+        batch.unchanged = len(latest) - len(batch.items)
+        if sending and batch.job_id is not None and batch.task_key is not None:
+            # A deferral re-runs the task from its first item: what an earlier attempt already
+            # dead-lettered is not sent (nor looked up) again, so a batch with many refusals
+            # still gets through the contacts bucket.
+            keys = {item.key: batch.park_key(item) or "" for item in batch.items}
+            parked = jobs.registered(session, batch.job_id, list(keys.values()))
+            batch.items = [item for item in batch.items if keys[item.key] not in parked]
     return batch
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from deadletter.models import DeadLetter
+from mapping.errors import Reason
 from tasks.models import (
     BrevoImport,
     Cursor,
@@ -87,6 +88,19 @@ def expect_tasks(session: Session, job_id: int, keys: list[tuple[str, str]]) -> 
     session.execute(stmt.on_conflict_do_nothing())
 
 
+def registered(session: Session, job_id: int, keys: list[str]) -> set[str]:
+    """Which of these task keys the job has registered already (by an earlier attempt)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 1000):  # far below any database's bind-parameter limit
+        chunk = keys[start : start + 1000]
+        found.update(
+            session.scalars(
+                select(JobTask.key).where(JobTask.job_id == job_id, JobTask.key.in_(chunk))
+            )
+        )
+    return found
+
+
 def task_done(session: Session, job_id: int, key: str) -> None:
     session.execute(
         update(JobTask).where(JobTask.job_id == job_id, JobTask.key == key).values(done=True)
@@ -98,6 +112,7 @@ class PageFacts:
     page_no: int
     fetched: int
     unchanged: int
+    #: changed records that write no contact (see `tasks.pages.map_page`)
     to_write: int
     to_dead_letter: int
     next_cursor: str | None
@@ -178,6 +193,10 @@ def progress(session: Session, job: SyncJob) -> Progress:
     return Progress(job.pages_done, pending or 0, unflushed or 0, in_flight or 0)
 
 
+#: Dead letters of records that never reached a writer.
+MAPPING_REASONS: tuple[str, ...] = tuple(reason.value for reason in Reason)
+
+
 def counts(session: Session, job_id: int) -> dict[str, int]:
     """fetched / unchanged / written / dead_lettered, derived from rows (safe under redelivery)."""
     fetched, unchanged = session.execute(
@@ -186,14 +205,26 @@ def counts(session: Session, job_id: int) -> dict[str, int]:
             func.coalesce(func.sum(JobPage.unchanged), 0),
         ).where(JobPage.job_id == job_id)
     ).one()
-    written = session.scalar(
+    contacts = session.scalar(
         select(func.count()).where(StagedWrite.job_id == job_id, StagedWrite.status == "written")
     )
+    # Records written through the other writers (deals, orders, events...): those the pages
+    # sent, less those Brevo refused (a dead letter of a Brevo-side reason names the record).
+    sent = session.scalar(
+        select(func.coalesce(func.sum(JobPage.to_write), 0)).where(JobPage.job_id == job_id)
+    )
+    refused: int | None = 0
+    if sent:
+        refused = session.scalar(
+            select(func.count(func.distinct(DeadLetter.source_id))).where(
+                DeadLetter.job_id == job_id, DeadLetter.reason.not_in(MAPPING_REASONS)
+            )
+        )
     dead = session.scalar(select(func.count()).where(DeadLetter.job_id == job_id))
     return {
         "fetched": int(fetched),
         "unchanged": int(unchanged),
-        "written": int(written or 0),
+        "written": int(contacts or 0) + max(0, int(sent or 0) - int(refused or 0)),
         "dead_lettered": int(dead or 0),
     }
 

@@ -1,8 +1,9 @@
 """list.add / list.remove: grouped by list and identifier type, at most 150 identifiers a call.
 
 Brevo lumps "already in (or out of) the list" together with "no such contact" in one `failure`
-answer; each such contact is read once (contacts bucket) so that only a contact Brevo does not
-have, or a change Brevo did not make, becomes a dead letter.
+answer. A removal that failed leaves the contact out of the list whichever it was, so it is done;
+each contact an add failed for is read once (contacts bucket), so that only a contact Brevo does
+not have, or an add Brevo did not make, becomes a dead letter.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def write(batch: OpsBatch) -> None:
         done = {_canonical(group.identifier_type, v) for v in answer.success}
         for value, positions in group.members.items():
             members = [items[p] for p in positions]
-            if value in done:
+            if value in done or group.direction == "remove":
+                # A removal Brevo did not make leaves the contact out of the list either way
+                # (it was not in it, or Brevo has no such contact): nothing to look up.
                 batch.accept(members)
             else:
                 _verify(batch, group, value, members)

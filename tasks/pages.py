@@ -38,7 +38,10 @@ class MappedPage:
     #: every other operation: `{"operation", "content_hash", "mapping_version"}`
     operations: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    #: records Brevo already holds exactly as mapped
     unchanged: int = 0
+    #: changed records that write no contact (deals, orders, events...): see `map_page`
+    op_records: int = 0
 
 
 def source_id_of(record: Any) -> str:
@@ -59,10 +62,17 @@ def operations_of(mapper: PageMapper, record: Any) -> list[ContactUpsert | Brevo
 
 
 def map_page(records: Sequence[Any], mapper: PageMapper, known: Known) -> MappedPage:
-    """Map every record; `known(target, ids)` returns the hashes Brevo already holds for them."""
+    """Map every record; `known(target, ids)` returns the hashes Brevo already holds for them.
+
+    Counts are per record: a record is unchanged when Brevo holds every operation it maps to;
+    one whose contact changed is counted by the contact imports; any other changed record is in
+    `op_records` (written once its writers are done).
+    """
     out = MappedPage()
     contacts: dict[str, dict[str, Any]] = {}
     others: dict[tuple[str, str], dict[str, Any]] = {}
+    #: per mapped record: its contact's ext_id (or None) and the (target, key) of its operations
+    footprints: list[tuple[str | None, list[tuple[str, str]]]] = []
     for record in records:
         try:
             operations = operations_of(mapper, record)
@@ -75,6 +85,8 @@ def map_page(records: Sequence[Any], mapper: PageMapper, known: Known) -> Mapped
                 _dead_letter(record, Reason.TRANSFORM_FAILED.value, message, mapper)
             )
             continue
+        contact: str | None = None
+        keys: list[tuple[str, str]] = []
         for operation in operations:
             data = operation.to_json()
             candidate = {
@@ -85,17 +97,29 @@ def map_page(records: Sequence[Any], mapper: PageMapper, known: Known) -> Mapped
             # The same target twice on one page: the later record's operation is the one kept.
             if isinstance(operation, ContactUpsert):
                 contacts[operation.ext_id] = {"ext_id": operation.ext_id, **candidate}
+                contact = operation.ext_id
             else:
-                others[(target_of(operation.op), operation.key)] = candidate
-    out.writes, skipped = _changed(list(contacts.values()), CONTACT, known, _contact_id)
-    out.unchanged += skipped
+                key = (target_of(operation.op), operation.key)
+                others[key] = candidate
+                keys.append(key)
+        footprints.append((contact, keys))
+    out.writes, _ = _changed(list(contacts.values()), CONTACT, known, _contact_id)
     by_target: dict[str, list[dict[str, Any]]] = {}
     for (target, _), candidate in others.items():
         by_target.setdefault(target, []).append(candidate)
+    changed_ops: set[tuple[str, str]] = set()
     for target, candidates in by_target.items():
-        changed, skipped = _changed(candidates, target, known, _operation_id)
+        changed, _ = _changed(candidates, target, known, _operation_id)
         out.operations.extend(changed)
-        out.unchanged += skipped
+        changed_ops.update((target, str(c["operation"]["key"])) for c in changed)
+    changed_contacts = {str(w["ext_id"]) for w in out.writes}
+    for contact, keys in footprints:
+        if contact is not None and contact in changed_contacts:
+            continue  # counted when its import reports it written
+        if any(key in changed_ops for key in keys):
+            out.op_records += 1
+        else:
+            out.unchanged += 1
     return out
 
 

@@ -92,7 +92,7 @@ def pull_page(
         page_no,
         len(page.records),
         mapped.unchanged,
-        len(mapped.writes) + len(mapped.operations),
+        mapped.op_records,
         len(mapped.dead_letters),
         page.next_cursor,
         page.high_water,

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from sandbox.server import SandboxHandle, start_sandbox
-from tests.support.stack import BREVO_KEY, PIPEDRIVE_TOKEN, Stack, write_config
+from tests.support.stack import (
+    BREVO_KEY,
+    PIPEDRIVE_TOKEN,
+    SHOPIFY_TOKEN,
+    Stack,
+    shopify_block,
+    write_config,
+)
 from workers.demo import prepare_brevo_account
 
 pytestmark = pytest.mark.e2e
@@ -19,7 +26,8 @@ StackFactory = Callable[..., tuple[Stack, SandboxHandle]]
 
 @pytest.fixture
 def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[StackFactory]:
-    """Build a sandbox with `records` persons and a stack configured against it."""
+    """Build a sandbox with `records` persons and a stack configured against it (its Pipedrive
+    block takes the keyword settings; `shopify` adds a Shopify block with these settings)."""
     started: list[tuple[Stack, SandboxHandle]] = []
 
     def factory(
@@ -27,6 +35,8 @@ def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[S
         *,
         pipedrive_token: str = PIPEDRIVE_TOKEN,
         sandbox_options: dict[str, Any] | None = None,
+        shopify: dict[str, Any] | None = None,
+        brevo: dict[str, Any] | None = None,
         **pipedrive: Any,
     ) -> tuple[Stack, SandboxHandle]:
         sandbox = start_sandbox(
@@ -34,10 +44,14 @@ def make_stack(tmp_path: Path, broker_url: str, database_url: str) -> Iterator[S
             seed=11,
             pipedrive_token=pipedrive_token,
             brevo_api_key=BREVO_KEY,
+            shopify_token=SHOPIFY_TOKEN,
             **(sandbox_options or {}),
         )
         prepare_brevo_account(sandbox.urls["brevo"], BREVO_KEY)
-        config = write_config(tmp_path / "tajo.yaml", sandbox.urls, **pipedrive)
+        shop = None if shopify is None else shopify_block(sandbox.urls, **shopify)
+        config = write_config(
+            tmp_path / "tajo.yaml", sandbox.urls, shopify=shop, brevo=brevo, **pipedrive
+        )
         stack = Stack(tmp_path, broker_url, database_url, config)
         started.append((stack, sandbox))
         return stack, sandbox

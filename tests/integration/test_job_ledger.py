@@ -61,7 +61,7 @@ def test_a_job_is_complete_only_when_pages_tasks_and_imports_are_all_done() -> N
         jobs.expect_tasks(session, job_id, [("w:0", "write")])  # a redelivered page: no duplicate
         job = jobs.running_job(session, job_id)
         assert job is not None
-        jobs.record_page(session, job, jobs.PageFacts(0, 2, 0, 2, 0, None, "2024-01-01T00:00:00Z"))
+        jobs.record_page(session, job, jobs.PageFacts(0, 2, 0, 0, 0, None, "2024-01-01T00:00:00Z"))
         assert jobs.progress(session, job).pending_tasks == 1
     with transaction() as session:
         staging.stage(session, job_id, "pipedrive", "persons", [_item(1), _item(2)])

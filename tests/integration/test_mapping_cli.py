@@ -83,7 +83,7 @@ PREVIEW_CASES = {
     ),
     ("shopify", "customers"): (
         [{"id": 1, "email": "a@example.com", "email_marketing_consent": {"state": "unsubscribed"}}],
-        ["contact.upsert", "contact.blocklist"],
+        ["contact.upsert"],
     ),
     ("shopify", "orders"): (
         [

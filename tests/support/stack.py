@@ -19,9 +19,29 @@ from workers.processes import Child, beat_command, celery_command, flower_comman
 
 PIPEDRIVE_TOKEN = "pd-test-token-5f1e2d3c4b5a69788796a5b4c3d2e1f0"
 BREVO_KEY = "xkeysib-test-0123456789abcdef0123456789abcdef-secret"
+SHOPIFY_TOKEN = "shpat_test_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
-def write_config(path: Path, urls: Mapping[str, str], **pipedrive: Any) -> Path:
+def shopify_block(urls: Mapping[str, str], **settings: Any) -> dict[str, Any]:
+    """A `connectors.shopify` block against the sandbox shop, the token by ${VAR} reference."""
+    return {
+        "enabled": True,
+        "shop_url": "sandbox.myshopify.com",
+        "access_token": "${SHOPIFY_ACCESS_TOKEN}",
+        "base_url": urls["shopify"],
+        "lists": {"all_contacts": 70},
+        **settings,
+    }
+
+
+def write_config(
+    path: Path,
+    urls: Mapping[str, str],
+    *,
+    shopify: Mapping[str, Any] | None = None,
+    brevo: Mapping[str, Any] | None = None,
+    **pipedrive: Any,
+) -> Path:
     settings: dict[str, Any] = {
         "enabled": True,
         "api_token": "${PIPEDRIVE_API_TOKEN}",
@@ -31,10 +51,12 @@ def write_config(path: Path, urls: Mapping[str, str], **pipedrive: Any) -> Path:
         "lists": {"all_contacts": 60},
     }
     settings.update(pipedrive)
-    config = {
-        "brevo": {"api_key": "${BREVO_API_KEY}", "base_url": urls["brevo"]},
+    config: dict[str, Any] = {
+        "brevo": {"api_key": "${BREVO_API_KEY}", "base_url": urls["brevo"], **(brevo or {})},
         "connectors": {"pipedrive": settings},
     }
+    if shopify is not None:
+        config["connectors"]["shopify"] = dict(shopify)
     path.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return path
 
@@ -62,6 +84,7 @@ class Stack:
             "TAJO_VAR_DIR": str(self.tmp / "var"),
             "PIPEDRIVE_API_TOKEN": PIPEDRIVE_TOKEN,
             "BREVO_API_KEY": BREVO_KEY,
+            "SHOPIFY_ACCESS_TOKEN": SHOPIFY_TOKEN,
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
@@ -122,6 +145,9 @@ class Stack:
 
     def sync_persons(self, mode: str = "full") -> None:
         self.call("sync.run", connector="pipedrive", resource="persons", mode=mode)
+
+    def sync(self, connector: str, resource: str, mode: str = "full") -> None:
+        self.call("sync.run", connector=connector, resource=resource, mode=mode)
 
     def wait_for_succeeded(self, count: int, timeout: float) -> list[SyncJob]:
         """Wait until `count` jobs have succeeded; returns those jobs, oldest first."""

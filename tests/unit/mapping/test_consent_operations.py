@@ -1,4 +1,5 @@
-"""Shopify consent: subscribed -> list.add, unsubscribed -> contact.blocklist, no re-subscribe."""
+"""Shopify consent on the contact upsert: subscribed -> the channel's list, unsubscribed -> its
+blocklist flag, and never a re-subscription."""
 
 from __future__ import annotations
 
@@ -17,61 +18,52 @@ MAPPER = compile_contact_mapping(
 BASE = {"id": 1, "email": "ana@example.com", "phone": "+33612345678"}
 
 
-def kinds(customer: dict[str, Any]) -> list[tuple[str, Any]]:
-    ops = MAPPER.map_operations({**BASE, **customer})
-    assert ops[0].to_json()["op"] == "contact.upsert"
-    return [(op.op, op.body.get("listId", op.body)) for op in ops[1:]]  # type: ignore[union-attr]
+def contact(customer: dict[str, Any]) -> dict[str, Any]:
+    """The upsert's lists and flags; consent adds no operation of its own."""
+    [upsert] = MAPPER.map_operations({**BASE, **customer})
+    data: dict[str, Any] = dict(upsert.to_json())
+    assert data["op"] == "contact.upsert"
+    return {k: data[k] for k in ("list_ids", "email_blacklisted", "sms_blacklisted") if k in data}
 
 
 def test_a_subscribed_customer_joins_the_newsletter_and_sms_lists() -> None:
-    assert kinds(
+    assert contact(
         {
             "email_marketing_consent": {"state": "subscribed"},
             "sms_marketing_consent": {"state": "subscribed"},
         }
-    ) == [("list.add", 12), ("list.add", 13)]
+    ) == {"list_ids": [12, 13]}
 
 
 def test_graphql_marketing_states_in_capitals_are_read_too() -> None:
-    assert kinds({"emailMarketingConsent": {"marketingState": "SUBSCRIBED"}}) == [("list.add", 12)]
+    assert contact({"emailMarketingConsent": {"marketingState": "SUBSCRIBED"}}) == {
+        "list_ids": [12]
+    }
 
 
 @pytest.mark.parametrize("state", ["unsubscribed", "redacted"])
 def test_an_unsubscribed_customer_is_blocklisted_and_never_added_to_a_list(state: str) -> None:
-    ops = kinds({"email_marketing_consent": {"state": state}})
-    assert ops == [
-        (
-            "contact.blocklist",
-            {"identifier": {"ext_id": "shopify:customers:1"}, "emailBlacklisted": True},
-        )
-    ]
+    assert contact({"email_marketing_consent": {"state": state}}) == {
+        "list_ids": [],
+        "email_blacklisted": True,
+    }
 
 
 @pytest.mark.parametrize("state", ["not_subscribed", "pending", "invalid", None, 3, ["x"]])
 def test_any_other_state_changes_nothing(state: object) -> None:
-    assert kinds({"email_marketing_consent": {"state": state}}) == []
+    assert contact({"email_marketing_consent": {"state": state}}) == {"list_ids": []}
 
 
-def test_both_channels_unsubscribed_make_one_blocklist_operation_with_both_flags() -> None:
-    ops = kinds(
+def test_both_channels_unsubscribed_flag_both_on_the_one_upsert() -> None:
+    assert contact(
         {
             "email_marketing_consent": {"state": "unsubscribed"},
             "sms_marketing_consent": {"state": "unsubscribed"},
         }
-    )
-    assert ops == [
-        (
-            "contact.blocklist",
-            {
-                "identifier": {"ext_id": "shopify:customers:1"},
-                "emailBlacklisted": True,
-                "smsBlacklisted": True,
-            },
-        )
-    ]
+    ) == {"list_ids": [], "email_blacklisted": True, "sms_blacklisted": True}
 
 
-def test_no_blocklist_operation_when_the_upsert_already_carries_the_flag() -> None:
+def test_the_flag_a_spec_maps_itself_is_kept() -> None:
     mapper = compile_contact_mapping(
         {"email": "email", "email_marketing_consent": "emailBlacklisted"},
         vendor="shopify",
@@ -84,15 +76,16 @@ def test_no_blocklist_operation_when_the_upsert_already_carries_the_flag() -> No
 
 
 def test_no_list_is_joined_without_the_channel_identifier_or_a_configured_list() -> None:
-    no_phone = MAPPER.map_operations(
+    [no_phone] = MAPPER.map_operations(
         {"id": 2, "email": "b@example.com", "sms_marketing_consent": {"state": "subscribed"}}
     )
-    assert len(no_phone) == 1
+    assert no_phone.to_json()["list_ids"] == []  # type: ignore[typeddict-item]
     unconfigured = compile_contact_mapping(
         {"email": "email"}, vendor="shopify", resource="customers", extras=(consent_lists({}),)
     )
     subscribed = {**BASE, "email_marketing_consent": {"state": "subscribed"}}
-    assert len(unconfigured.map_operations(subscribed)) == 1
+    [upsert] = unconfigured.map_operations(subscribed)
+    assert upsert.to_json()["list_ids"] == []  # type: ignore[typeddict-item]
 
 
 def test_a_bad_consent_list_id_is_a_spec_error_naming_the_list() -> None:
