@@ -21,6 +21,8 @@ from sandbox.shopify import ShopifyFake, create_shopify_app
 from sandbox.shopify.bucket import DEFAULT_MAXIMUM, DEFAULT_RESTORE_RATE
 
 HEALTH_PATH = "/_sandbox/health"
+#: The client secret the sandbox shop signs its webhooks with unless told another.
+DEFAULT_SHOPIFY_SECRET = "sandbox-shopify-secret"
 
 
 @dataclass
@@ -75,7 +77,7 @@ def start_sandbox(
     shopify_port: int = 0,
     shopify_customers: int | None = None,
     shopify_token: str | None = None,
-    shopify_secret: str = "sandbox-shopify-secret",  # noqa: S107 - the fake's default
+    shopify_secret: str = DEFAULT_SHOPIFY_SECRET,
     shopify_bucket: tuple[float, float] | None = None,
     shopify_bulk_delay_seconds: float = 0.3,
 ) -> SandboxHandle:

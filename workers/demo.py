@@ -1,8 +1,10 @@
 """`tajo demo`: the whole product on one machine, against the sandbox vendors and sandbox Brevo.
 
 Embedded Redis and SQLite under ./var/demo (fresh each run, so the sandbox Brevo and the write
-ledger agree), the sandbox in a child process, a worker, beat and Flower as real Celery processes,
-then a full Pipedrive -> Brevo sync followed with a progress bar and summed up in a table.
+ledger agree), the sandbox in a child process, a worker per vendor queue, beat and Flower as real
+Celery processes, then a full sync of every stream of both connectors (Pipedrive persons, deals,
+organizations, activities, leads; Shopify customers, orders, products, carts), each followed with
+a progress bar and all summed up in one table. Contacts go first, then what refers to them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pydantic import SecretStr
 from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
 from connectors.pipedrive.settings import DEFAULT_PERSON_MAPPING
+from connectors.shopify.settings import DEFAULT_FIELD_MAPPING
+from sandbox.server import DEFAULT_SHOPIFY_SECRET as SANDBOX_SHOPIFY_SECRET
 from tasks.queues import ALL_QUEUES, source_queue
 from workers import embedded
 from workers.concurrency import vendor_concurrency
@@ -33,28 +37,78 @@ from workers.follow import JobOutcome, follow, start_sync
 from workers.output import console, fail, table
 from workers.processes import Child, beat_command, flower_command, worker_command
 
-#: The Pipedrive docs' own person mapping.
-DEMO_MAPPING = DEFAULT_PERSON_MAPPING
+#: The Pipedrive docs' person mapping with its computed deal fields (the custom fields aside:
+#: the sandbox account names its own).
+DEMO_MAPPING: dict[str, Any] = {
+    **DEFAULT_PERSON_MAPPING,
+    "won_deals_count": "WON_DEALS",
+    "open_deals_count": "OPEN_DEALS",
+    "total_revenue": "LTV",
+}
+#: The docs' deal-stage mapping (pipedrive.txt), onto the demo's lists.
+DEMO_DEAL_STAGES: dict[Any, int] = {1: 61, 2: 61, 3: 62, 4: 62, "won": 62, "lost": 63}
+#: The connectors overview's Shopify field mapping (its "Basic Setup").
+SHOPIFY_MAPPING: dict[str, str] = dict(DEFAULT_FIELD_MAPPING)
+#: Attributes the mappings write that a fresh Brevo account lacks, with their Brevo types.
+NUMBER_ATTRIBUTES = ("WON_DEALS", "OPEN_DEALS", "LTV", "TOTAL_SPENT")
+#: Every stream, in the order the demo syncs them: contacts before what refers to them.
+STREAMS: tuple[tuple[str, str], ...] = (
+    ("pipedrive", "persons"),
+    ("pipedrive", "organizations"),
+    ("pipedrive", "deals"),
+    ("pipedrive", "activities"),
+    ("pipedrive", "leads"),
+    ("shopify", "customers"),
+    ("shopify", "products"),
+    ("shopify", "orders"),
+    ("shopify", "carts"),
+)
+#: Brevo's CRM and e-commerce endpoints allow 100 requests an hour on the general plan; the demo
+#: lifts that bucket in the sandbox (and in its own limiter) so it ends in minutes, and says so.
+DEMO_OTHER_PER_HOUR = 1_000_000
 
 
 def demo_config(urls: dict[str, str]) -> str:
     """The demo's tajo.yaml: the connector docs' shape, secrets by ${VAR} reference only."""
     return json.dumps(
         {
-            "brevo": {"api_key": "${BREVO_API_KEY}", "base_url": urls["brevo"]},
+            "brevo": {
+                "api_key": "${BREVO_API_KEY}",
+                "base_url": urls["brevo"],
+                "rate_limit": {"other_per_hour": DEMO_OTHER_PER_HOUR},
+            },
             "connectors": {
                 "pipedrive": {
                     "enabled": True,
                     "api_token": "${PIPEDRIVE_API_TOKEN}",
                     "company_domain": "demo",
                     "base_url": urls["pipedrive"],
-                    "sync": {"persons": True},
-                    "lists": {"all_contacts": 60, "qualified_leads": 61, "customers": 62},
+                    "sync": dict.fromkeys(
+                        ("persons", "deals", "organizations", "activities", "leads"), True
+                    ),
+                    "lists": {
+                        "all_contacts": 60,
+                        "qualified_leads": 61,
+                        "customers": 62,
+                        "churned": 63,
+                    },
                     "person_mapping": DEMO_MAPPING,
+                    "deal_stage_mapping": DEMO_DEAL_STAGES,
                     "schedule": {"incremental": "2m"},
                     # Worker processes on src.pipedrive (a small machine: two).
                     "concurrency": 2,
-                }
+                },
+                "shopify": {
+                    "enabled": True,
+                    "shop_url": "demo.myshopify.com",
+                    "access_token": "${SHOPIFY_ACCESS_TOKEN}",
+                    "api_secret": "${SHOPIFY_API_SECRET}",
+                    "base_url": urls["shopify"],
+                    "sync": dict.fromkeys(("customers", "orders", "products", "carts"), True),
+                    "lists": {"all_contacts": 70, "newsletter": 71},
+                    "field_mapping": SHOPIFY_MAPPING,
+                    "schedule": {"incremental": "2m"},
+                },
             },
         },
         indent=2,
@@ -62,28 +116,33 @@ def demo_config(urls: dict[str, str]) -> str:
 
 
 def demo_workers(config_path: Path, logs: Path, env: dict[str, str]) -> list[Child]:
-    """One worker on the Pipedrive queue with the configured concurrency (so a throttled vendor
-    holds only its own slots) and one on every other queue."""
+    """A worker per vendor queue with the configured concurrency (so a throttled vendor holds
+    only its own slots) and one on every other queue."""
     config = load_config(config_path)
-    pipedrive = source_queue("pipedrive")
-    return [
+    vendors = [name for name in ("pipedrive", "shopify") if name in config.enabled_connectors()]
+    children = [
         Child(
-            "worker-pipedrive",
+            f"worker-{vendor}",
             worker_command(
-                queues=[pipedrive],
-                concurrency=vendor_concurrency(config, "pipedrive"),
-                name="pipedrive",
+                queues=[source_queue(vendor)],
+                concurrency=vendor_concurrency(config, vendor),
+                name=vendor,
             ),
-            logs / "worker-pipedrive.log",
+            logs / f"worker-{vendor}.log",
             env,
-        ),
+        )
+        for vendor in vendors
+    ]
+    own = {source_queue(vendor) for vendor in vendors}
+    children.append(
         Child(
             "worker",
-            worker_command(queues=[q for q in ALL_QUEUES if q != pipedrive], concurrency=2),
+            worker_command(queues=[q for q in ALL_QUEUES if q not in own], concurrency=2),
             logs / "worker.log",
             env,
-        ),
-    ]
+        )
+    )
+    return children
 
 
 def _drain(stream: IO[bytes], log_path: Path) -> None:
@@ -114,13 +173,20 @@ def start_sandbox(
 
 
 def prepare_brevo_account(brevo_url: str, api_key: str) -> None:
-    """Create the attributes the demo mapping writes, as a Brevo account would already have them
+    """Create the attributes the demo mappings write, as a Brevo account would already have them
     (Brevo silently drops attributes it does not know)."""
     settings = BrevoSettings(api_key=SecretStr(api_key), base_url=brevo_url)
+    wanted = {*DEMO_MAPPING.values(), *SHOPIFY_MAPPING.values()} - {"email"}
     with BrevoClient(settings) as client:
         existing = {attribute.get("name") for attribute in client.get_attributes()}
-        for name in sorted(set(DEMO_MAPPING.values()) - {"email"} - existing):
-            client.create_attribute(name)
+        for name in sorted(wanted - existing):
+            client.create_attribute(name, kind="float" if name in NUMBER_ATTRIBUTES else "text")
+
+
+def lift_hourly_bucket(brevo_url: str) -> None:
+    """The sandbox Brevo's 100-per-hour bucket switched off (see DEMO_OTHER_PER_HOUR)."""
+    base = brevo_url.removesuffix("/v3")
+    httpx.post(f"{base}/_sandbox/rate_limit", json={"other_per_hour": None}, timeout=10)
 
 
 def wait_for_http(url: str, auth: tuple[str, str] | None = None, timeout: float = 60.0) -> None:
@@ -141,31 +207,52 @@ def brevo_stats(brevo_url: str) -> dict[str, Any]:
     return stats
 
 
-def summary(
-    outcome: JobOutcome, records: int, stats: dict[str, Any]
-) -> tuple[bool, list[list[Any]]]:
+def accounted(outcome: JobOutcome) -> bool:
     c = outcome.counts
-    accounted = c["written"] + c["unchanged"] + c["dead_lettered"]
-    ok = bool(
-        outcome.status == "succeeded"
-        and c["fetched"] == records
-        and accounted == records
-        and stats.get("contacts") == c["written"] + c["unchanged"]
+    return outcome.status == "succeeded" and c["fetched"] == (
+        c["written"] + c["unchanged"] + c["dead_lettered"]
     )
-    rows: list[list[Any]] = [
-        ["records in the sandbox Pipedrive", records],
-        ["fetched", c["fetched"]],
-        ["written to Brevo", c["written"]],
-        ["unchanged (skipped)", c["unchanged"]],
-        ["dead letters", c["dead_lettered"]],
-        ["contacts in the sandbox Brevo", stats.get("contacts")],
-        ["Brevo requests", stats.get("requests")],
-        ["seconds", f"{outcome.seconds:.1f}"],
-        ["records/s", f"{records / max(outcome.seconds, 1e-6):.0f}"],
-        ["job", f"{outcome.job_id} {outcome.status}"],
-        ["every record accounted for", "yes" if ok else "NO"],
-    ]
+
+
+def summary(
+    outcomes: dict[tuple[str, str], JobOutcome], persons: int, stats: dict[str, Any]
+) -> tuple[bool, list[list[Any]]]:
+    """One row per stream, then what the sandbox Brevo holds; ok when every job succeeded with
+    every record accounted for (written, unchanged or dead-lettered)."""
+    persons_job = outcomes.get(("pipedrive", "persons"))
+    ok = bool(
+        outcomes
+        and all(accounted(outcome) for outcome in outcomes.values())
+        and persons_job is not None
+        and persons_job.counts["fetched"] == persons
+    )
+    rows: list[list[Any]] = []
+    for (connector, resource), outcome in outcomes.items():
+        c = outcome.counts
+        rows.append(
+            [
+                f"{connector} {resource}",
+                c["fetched"],
+                c["written"],
+                c["unchanged"],
+                c["dead_lettered"],
+                f"{outcome.seconds:.1f}",
+                f"job {outcome.job_id} {outcome.status}",
+            ]
+        )
+    rows.append(["every record accounted for", "yes" if ok else "NO", "", "", "", "", ""])
     return ok, rows
+
+
+def brevo_holdings(stats: dict[str, Any]) -> str:
+    held = ", ".join(
+        f"{stats.get(name, 0)} {name}"
+        for name in ("contacts", "companies", "deals", "orders", "products", "events")
+    )
+    return f"the sandbox Brevo holds {held}, after {stats.get('requests')} requests"
+
+
+SUMMARY_COLUMNS = ["stream", "fetched", "written", "unchanged", "dead letters", "seconds", "job"]
 
 
 def _stop_on_sigterm(_signum: int, _frame: object) -> None:
@@ -188,11 +275,24 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
         "TAJO_CONFIG": str(var / "tajo.yaml"),
         "PIPEDRIVE_API_TOKEN": secrets.token_hex(20),
         "BREVO_API_KEY": "xkeysib-" + secrets.token_hex(32),
+        "SHOPIFY_ACCESS_TOKEN": "shpat_" + secrets.token_hex(16),
+        # The sandbox shop signs its webhooks with this client secret (`python -m sandbox`).
+        "SHOPIFY_API_SECRET": SANDBOX_SHOPIFY_SECRET,
         "FLOWER_BASIC_AUTH": f"{flower_user}:{flower_password}",
         "PYTHONUNBUFFERED": "1",
     }
     os.environ.update(
-        {k: env[k] for k in ("TAJO_VAR_DIR", "TAJO_CONFIG", "PIPEDRIVE_API_TOKEN", "BREVO_API_KEY")}
+        {
+            k: env[k]
+            for k in (
+                "TAJO_VAR_DIR",
+                "TAJO_CONFIG",
+                "PIPEDRIVE_API_TOKEN",
+                "BREVO_API_KEY",
+                "SHOPIFY_ACCESS_TOKEN",
+                "SHOPIFY_API_SECRET",
+            )
+        }
     )
     from workers.celery_app import get_app
     from workers.migrate import upgrade
@@ -204,12 +304,17 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
     try:
         console.print("[bold]1/5[/] database: migrating")
         upgrade(get_settings().effective_database_url())
-        console.print("[bold]2/5[/] sandbox: starting the fake Pipedrive and Brevo")
+        console.print("[bold]2/5[/] sandbox: starting the fake Pipedrive, Shopify and Brevo")
         sandbox_process, urls = start_sandbox(records, seed, logs, env)
         (var / "tajo.yaml").write_text(demo_config(urls), encoding="utf-8")
         prepare_brevo_account(urls["brevo"], env["BREVO_API_KEY"])
+        lift_hourly_bucket(urls["brevo"])
+        console.print(
+            "    the sandbox Brevo's 100-requests-per-hour bucket (CRM, e-commerce) is lifted so "
+            "the demo ends in minutes; a general-plan account paces those writes at 100/h"
+        )
         app = get_app()
-        console.print("[bold]3/5[/] workers: starting a worker, beat and Flower")
+        console.print("[bold]3/5[/] workers: starting a worker per vendor queue, beat and Flower")
         children.extend(demo_workers(get_settings().config, logs, env))
         if not once:
             children.append(
@@ -223,13 +328,23 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
                 env,
             )
         )
-        console.print(f"[bold]4/5[/] sync: {records} Pipedrive persons -> Brevo contacts")
-        answer = start_sync(app, "pipedrive", "persons", "full")
-        outcome = follow(int(answer["job_id"]), total=records)
-        ok, rows = summary(outcome, records, brevo_stats(urls["brevo"]))
-        console.print(table("[bold]5/5[/] summary", ["", ""], rows))
-        if outcome.error:
-            fail(f"{outcome.error_category}: {outcome.error}")
+        console.print(
+            f"[bold]4/5[/] sync: every stream of Pipedrive ({records} persons) and "
+            f"Shopify ({records} customers) -> Brevo"
+        )
+        outcomes: dict[tuple[str, str], JobOutcome] = {}
+        for connector, resource in STREAMS:
+            console.print(f"    {connector} {resource}")
+            answer = start_sync(app, connector, resource, "full")
+            total = records if resource in ("persons", "customers") else None
+            outcomes[connector, resource] = follow(int(answer["job_id"]), total=total)
+        stats = brevo_stats(urls["brevo"])
+        ok, rows = summary(outcomes, records, stats)
+        console.print(table("[bold]5/5[/] summary", SUMMARY_COLUMNS, rows))
+        console.print(brevo_holdings(stats))
+        for outcome in outcomes.values():
+            if outcome.error:
+                fail(f"job {outcome.job_id} {outcome.error_category}: {outcome.error}")
         if once:
             return 0 if ok else 1
         flower_url = f"http://127.0.0.1:{flower_port}"
