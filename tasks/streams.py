@@ -76,6 +76,17 @@ SUPPORTED: frozenset[tuple[str, str]] = frozenset(
 )
 
 
+def synced_streams(config: TajoConfig, connector: str) -> list[str]:
+    """The connector's resources that are switched on and have a stream, contacts first: what
+    other records refer to (a deal's person, an order's customer) is written before them."""
+    settings = config.enabled_connectors().get(connector)
+    if settings is None:
+        return []
+    flags = settings.sync.model_dump()
+    on = [r for r in flags if flags[r] and (connector, r) in SUPPORTED]
+    return sorted(on, key=lambda r: (connector, r) not in CONTACT_SPECS)
+
+
 @dataclass(frozen=True)
 class Stream:
     connector: str

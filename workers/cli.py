@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 
+from connectors.config import TajoConfig
 from connectors.core.errors import ConfigError
 from workers.deadletter_cli import deadletter
 from workers.mapping_cli import brevo, mapping
@@ -100,33 +101,48 @@ def connectors() -> None:
 
 @connectors.command("sync")
 @click.argument("name")
-@click.option("--resource", default="persons", show_default=True)
+@click.option("--resource", default=None, help="One resource; default: every synced one.")
 @click.option("--full", is_flag=True, help="Read everything, not just changes since the cursor.")
 @click.option("--no-wait", is_flag=True, help="Enqueue and return at once.")
-def connectors_sync(name: str, resource: str, full: bool, no_wait: bool) -> None:
-    """Enqueue a sync job and follow it with a progress bar."""
+def connectors_sync(name: str, resource: str | None, full: bool, no_wait: bool) -> None:
+    """Enqueue sync jobs (contacts first) and follow each with a progress bar."""
+    from tasks.streams import synced_streams
     from workers.celery_app import get_app
-    from workers.follow import enqueue_sync, follow, start_sync
+    from workers.follow import enqueue_sync
 
-    _check_config()
+    config = _check_config()
     mode = "full" if full else "incremental"
-    if no_wait:
-        result = enqueue_sync(get_app(), name, resource, mode)
-        console.print(f"enqueued sync.run {result.id} ({name} {resource} {mode})")
-        return
+    resources = [resource] if resource else synced_streams(config, name)
+    if not resources:
+        fail(f"connectors.{name}: no enabled connector with a resource to sync")
+        sys.exit(2)
+    for each in resources:
+        if no_wait:
+            result = enqueue_sync(get_app(), name, each, mode)
+            console.print(f"enqueued sync.run {result.id} ({name} {each} {mode})")
+        elif not _sync_and_follow(name, each, mode):
+            sys.exit(1)
+
+
+def _sync_and_follow(name: str, resource: str, mode: str) -> bool:
+    """Run one job to its end; False when it did not succeed (the reason is printed)."""
+    from workers.celery_app import get_app
+    from workers.follow import follow, start_sync
+
     try:
         answer = start_sync(get_app(), name, resource, mode)
     except CeleryTimeoutError:
         fail("no worker answered: is one consuming the sync.control queue?")
-        sys.exit(1)
-    console.print(f"job {answer['job_id']}: {answer['status']}")
+        return False
+    console.print(f"job {answer['job_id']} ({name} {resource}): {answer['status']}")
     if answer["status"] != "running":
-        return
+        return True
     outcome = follow(int(answer["job_id"]))
     console.print(f"job {outcome.job_id} {outcome.status}: {outcome.counts}")
     if outcome.status != "succeeded":
         fail(f"{outcome.error_category}: {outcome.error}")
-        sys.exit(1)
+        return False
+    return True
 
 
 @connectors.command("status")
@@ -154,12 +170,12 @@ def demo(once: bool, records: int, seed: int, flower_port: int) -> None:
     sys.exit(run_demo(once=once, records=records, seed=seed, flower_port=flower_port))
 
 
-def _check_config() -> None:
+def _check_config() -> TajoConfig:
     from workers.config import load_config
 
     settings = get_settings()
     try:
-        load_config(settings.config)
+        return load_config(settings.config)
     except ConfigError as exc:
         fail(f"config {settings.config}: {exc}")
         sys.exit(EXIT_CONFIG)

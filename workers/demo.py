@@ -30,6 +30,7 @@ from connectors.pipedrive.settings import DEFAULT_PERSON_MAPPING
 from connectors.shopify.settings import DEFAULT_FIELD_MAPPING
 from sandbox.server import DEFAULT_SHOPIFY_SECRET as SANDBOX_SHOPIFY_SECRET
 from tasks.queues import ALL_QUEUES, source_queue
+from tasks.streams import synced_streams
 from workers import embedded
 from workers.concurrency import vendor_concurrency
 from workers.config import load_config
@@ -51,18 +52,6 @@ DEMO_DEAL_STAGES: dict[Any, int] = {1: 61, 2: 61, 3: 62, 4: 62, "won": 62, "lost
 SHOPIFY_MAPPING: dict[str, str] = dict(DEFAULT_FIELD_MAPPING)
 #: Attributes the mappings write that a fresh Brevo account lacks, with their Brevo types.
 NUMBER_ATTRIBUTES = ("WON_DEALS", "OPEN_DEALS", "LTV", "TOTAL_SPENT")
-#: Every stream, in the order the demo syncs them: contacts before what refers to them.
-STREAMS: tuple[tuple[str, str], ...] = (
-    ("pipedrive", "persons"),
-    ("pipedrive", "organizations"),
-    ("pipedrive", "deals"),
-    ("pipedrive", "activities"),
-    ("pipedrive", "leads"),
-    ("shopify", "customers"),
-    ("shopify", "products"),
-    ("shopify", "orders"),
-    ("shopify", "carts"),
-)
 #: Brevo's CRM and e-commerce endpoints allow 100 requests an hour on the general plan; the demo
 #: lifts that bucket in the sandbox (and in its own limiter) so it ends in minutes, and says so.
 DEMO_OTHER_PER_HOUR = 1_000_000
@@ -333,7 +322,9 @@ def run_demo(*, once: bool, records: int, seed: int, flower_port: int) -> int:
             f"Shopify ({records} customers) -> Brevo"
         )
         outcomes: dict[tuple[str, str], JobOutcome] = {}
-        for connector, resource in STREAMS:
+        config = load_config(get_settings().config)
+        every = [(c, r) for c in ("pipedrive", "shopify") for r in synced_streams(config, c)]
+        for connector, resource in every:
             console.print(f"    {connector} {resource}")
             answer = start_sync(app, connector, resource, "full")
             total = records if resource in ("persons", "customers") else None
