@@ -3,7 +3,10 @@ an incremental run after 1% of the records changed at the vendor, which writes e
 
 from __future__ import annotations
 
-from sandbox.brevo.attributes import Attribute
+import contextlib
+
+from connectors.pipedrive.settings import DEFAULT_PERSON_MAPPING
+from sandbox.brevo.attributes import Attribute, AttributeExists
 from sandbox.server import SandboxHandle
 from tasks.models import SyncJob
 from tests.e2e.conftest import StackFactory
@@ -16,12 +19,7 @@ SHOPIFY_RESOURCES = ("customers", "orders", "products", "carts")
 #: The docs' person mapping with its computed deal fields (custom fields aside: the sandbox
 #: account names its own).
 PERSON_MAPPING = {
-    "email": "email",
-    "name": "FULLNAME",
-    "first_name": "FIRSTNAME",
-    "last_name": "LASTNAME",
-    "phone": "SMS",
-    "org_id.name": "COMPANY",
+    **DEFAULT_PERSON_MAPPING,
     "won_deals_count": "WON_DEALS",
     "open_deals_count": "OPEN_DEALS",
     "total_revenue": "LTV",
@@ -46,8 +44,21 @@ def run_all(stack: Stack, connector: str, resources: tuple[str, ...], mode: str)
     return jobs
 
 
-def lift_brevo_hourly_limit(sandbox: SandboxHandle) -> None:
+def full_run(
+    stack: Stack,
+    sandbox: SandboxHandle,
+    connector: str,
+    resources: tuple[str, ...],
+    attributes: list[str],
+) -> dict[str, SyncJob]:
+    """Lift Brevo's hourly bucket, give the account the mapping's attributes, start a worker and
+    run every stream in full: each job fetched something and accounts for every record."""
     sandbox.brevo.set_bucket_limits("other", per_second=None, per_hour=None)
+    prepare_attributes(sandbox, attributes)
+    stack.start_worker(concurrency=2)
+    full = by_resource(run_all(stack, connector, resources, "full"))
+    assert all(accounted(job) and job.fetched > 0 for job in full.values()), counts(full)
+    return full
 
 
 def by_resource(jobs: list[SyncJob]) -> dict[str, SyncJob]:
@@ -74,13 +85,9 @@ def test_every_pipedrive_stream_syncs_and_the_incremental_run_writes_only_what_c
         deal_stage_mapping=DEAL_STAGES,
         brevo=UNMETERED_BREVO,
     )
-    lift_brevo_hourly_limit(sandbox)
-    prepare_attributes(sandbox, ["WON_DEALS", "OPEN_DEALS", "LTV"])
-    stack.start_worker(concurrency=2)
+    attributes = ["WON_DEALS", "OPEN_DEALS", "LTV"]
+    full = full_run(stack, sandbox, "pipedrive", PIPEDRIVE_RESOURCES, attributes)
 
-    full = by_resource(run_all(stack, "pipedrive", PIPEDRIVE_RESOURCES, "full"))
-
-    assert all(accounted(job) and job.fetched > 0 for job in full.values()), counts(full)
     assert full["persons"].fetched == PERSONS
     brevo = sandbox.brevo
     assert brevo.contact_count() == full["persons"].written
@@ -138,13 +145,9 @@ def test_every_shopify_stream_syncs_by_bulk_backfill_then_incrementally_writes_w
         },
         brevo=UNMETERED_BREVO,
     )
-    lift_brevo_hourly_limit(sandbox)
-    prepare_attributes(sandbox, ["ORDER_COUNT", "TOTAL_SPENT", "LAST_ORDER_DATE"])
-    stack.start_worker(concurrency=2)
+    attributes = ["ORDER_COUNT", "TOTAL_SPENT", "LAST_ORDER_DATE"]
+    full = full_run(stack, sandbox, "shopify", SHOPIFY_RESOURCES, attributes)
 
-    full = by_resource(run_all(stack, "shopify", SHOPIFY_RESOURCES, "full"))
-
-    assert all(accounted(job) and job.fetched > 0 for job in full.values()), counts(full)
     assert full["customers"].fetched == CUSTOMERS
     brevo = sandbox.brevo
     assert brevo.contact_count() == full["customers"].written
@@ -181,4 +184,5 @@ def prepare_attributes(sandbox: SandboxHandle, names: list[str]) -> None:
     """The account already has the attributes the mapping writes, as a Brevo account would."""
     for name in names:
         kind = "date" if name.endswith("_DATE") else "float"
-        sandbox.brevo.attributes.create(Attribute(name, type=kind))
+        with contextlib.suppress(AttributeExists):  # the fixture's account may have it already
+            sandbox.brevo.attributes.create(Attribute(name, type=kind))
