@@ -32,7 +32,7 @@ from workers.webhooks.settings import IngressSettings
 
 SECRET = "shopify-app-secret-3c9e1a"
 QUEUE = "src.shopify"
-DEBOUNCE = 0.4
+DEBOUNCE = 1.0
 MODES = {"customers": "hybrid", "orders": "realtime", "products": "hybrid", "carts": "hybrid"}
 
 
