@@ -17,6 +17,7 @@ import pytest
 import redis
 from pydantic import SecretStr
 
+from connectors.core import ratelimit
 from connectors.core.webhooks import hmac_base64
 from connectors.shopify import webhooks as shopify_webhooks
 from sandbox.common.background import BackgroundServer
@@ -111,7 +112,11 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ingress]:
         )  # fmt: skip
         ingress = Ingress("", redis_client(broker), config_path, sandbox)
         ingress.reset()
+        gate = ratelimit.current_gate()
         app = build_app(IngressSettings(debounce_seconds=DEBOUNCE, dedupe_ttl_seconds=600), process)
+        # Building the app installs the process's request gate; this fixture outlives a test,
+        # so it puts the gate back itself (later tests must not meter through this Redis).
+        ratelimit.install_gate(gate)
         server = BackgroundServer(app, host="127.0.0.1", port=0, name="ingress")
         server.start()
         ingress.url = server.base_url
