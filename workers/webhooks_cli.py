@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
+from rich.table import Table
 
 from connectors.config import TajoConfig
 from connectors.core.errors import ConfigError, SyncError
@@ -12,10 +14,11 @@ from connectors.core.webhooks import PUSHED_MODES
 from connectors.pipedrive.settings import PipedriveSettings
 from connectors.pipedrive.webhooks import OBJECTS, Subscription, WebhookAdmin, register
 from workers.output import console, fail, table
+from workers.webhooks_shopify import list_shopify, register_shopify
 
 EXIT_CONFIG = 2
-#: Connectors whose subscriptions `register` and `list` can manage today.
-MANAGED = ("pipedrive",)
+#: Connectors whose subscriptions `register` and `list` can manage.
+MANAGED = ("pipedrive", "shopify")
 LIST_COLUMNS = ["id", "event", "url", "version", "user", "active", "last status"]
 
 
@@ -84,6 +87,9 @@ def webhooks_serve(host: str, port: int) -> None:
 )
 def webhooks_register(connector: str, public_url: str, replace: bool) -> None:
     """Create the vendor's subscriptions for this ingress (idempotent)."""
+    if connector == "shopify":
+        _run(lambda: register_shopify(_config(), subscription_url(public_url, connector)))
+        return
     try:
         settings = _pipedrive(_config())
         wanted = subscriptions(settings)
@@ -112,6 +118,9 @@ def webhooks_register(connector: str, public_url: str, replace: bool) -> None:
 @click.argument("connector", type=click.Choice(MANAGED))
 def webhooks_list(connector: str) -> None:
     """The vendor's webhook subscriptions for this account."""
+    if connector == "shopify":
+        _run(lambda: list_shopify(_config()))
+        return
     try:
         settings = _pipedrive(_config())
         with WebhookAdmin(settings) as admin:
@@ -135,6 +144,19 @@ def webhooks_list(connector: str) -> None:
         for hook in hooks
     ]
     console.print(table(f"{connector} webhooks", LIST_COLUMNS, rows))
+
+
+def _run(command: Callable[[], Table]) -> None:
+    """Print what the command returns; a config problem exits 2, a vendor error 1."""
+    try:
+        shown = command()
+    except ConfigError as exc:
+        fail(f"config: {exc}")
+        sys.exit(EXIT_CONFIG)
+    except SyncError as exc:
+        fail(str(exc))
+        sys.exit(1)
+    console.print(shown)
 
 
 def _event(hook: dict[str, object]) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 
 from connectors.core.settings import StrictModel
+from connectors.core.webhooks import SyncMode
 
 #: The overview's "Basic Setup" field mapping, used when the config gives none.
 DEFAULT_FIELD_MAPPING: dict[str, Any] = {
@@ -65,6 +66,10 @@ class ShopifySettings(StrictModel):
     #: Region for phone numbers written without a country code (ISO 3166, e.g. FR).
     phone_region: str | None = None
     schedule: ShopifySchedule = ShopifySchedule()
+    #: Per resource: `batch` (schedule only, the default), `realtime` (webhooks only) or
+    #: `hybrid` (webhooks, with the scheduled incremental run as the safety net). Webhooks are
+    #: received once a resource is pushed and `api_secret` (which signs them) is set.
+    modes: dict[str, SyncMode] = Field(default_factory=dict)
     #: Reasons whose open dead letters are replayed when the next job of the stream starts.
     retry_dead_letters: list[str] = Field(
         default_factory=lambda: ["vendor_unavailable", "retries_exhausted"]

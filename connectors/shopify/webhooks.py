@@ -70,6 +70,18 @@ DEFAULT_TOPICS: Final = (
 )
 
 
+def topics_for(resources: Iterable[str]) -> list[str]:
+    """The default topics of these resources (`customers` -> create, update, delete)."""
+    wanted = set(resources)
+    return [topic for topic in DEFAULT_TOPICS if RESOURCES[topic.split("/")[0]] in wanted]
+
+
+def is_synced_topic(topic: str) -> bool:
+    """True for a topic whose hints `parse` reads (`app/uninstalled` is not one)."""
+    obj, _, verb = rest_topic(topic).partition("/")
+    return obj in RESOURCES and verb in _ACTIONS
+
+
 class MalformedDelivery(ValueError):
     """The body or topic is not a Shopify delivery we read; the message says what is wrong."""
 

@@ -85,7 +85,7 @@ def create_app(
         if not ingress.verify(cfg, request.headers, body):
             return _error(401, "unauthorized", {"www-authenticate": 'Basic realm="tajo"'})
         try:
-            delivery = ingress.parse(body)
+            delivery = ingress.parse(request.headers, body)
         except MalformedBody as exc:
             return _error(400, str(exc))
         try:

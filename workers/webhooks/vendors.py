@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from connectors.config import TajoConfig
 from connectors.core.webhooks import PUSHED_MODES, ObjectRef
 from connectors.pipedrive import webhooks as pipedrive_webhooks
+from connectors.shopify import webhooks as shopify_webhooks
 from mapping.errors import MappingError
 from mapping.hashing import content_hash
 from tasks.streams import SUPPORTED, resource_mapper_for
@@ -47,8 +48,9 @@ class Ingress(Protocol):
         """The request is the vendor's: checked on the raw bytes, before any parsing."""
         ...
 
-    def parse(self, body: bytes) -> Delivery:
-        """The delivery id and hints; MalformedBody when the body is not a delivery."""
+    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+        """The delivery id and hints (from the body, or the headers where the vendor puts
+        them there); MalformedBody when the request is not a delivery."""
         ...
 
     def wanted(self, config: TajoConfig, hint: ObjectRef) -> bool:
@@ -83,7 +85,7 @@ class PipedriveIngress:
         settings = config.connectors.pipedrive
         return settings is not None and pipedrive_webhooks.verify(settings, headers)
 
-    def parse(self, body: bytes) -> Delivery:
+    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
         payload = decode(body)
         try:
             parsed = pipedrive_webhooks.parse(payload)
@@ -122,4 +124,56 @@ class PipedriveIngress:
         return items
 
 
-INGRESSES: dict[str, Ingress] = {ingress.name: ingress for ingress in (PipedriveIngress(),)}
+class ShopifyIngress:
+    """Shopify signs the raw body (`X-Shopify-Hmac-Sha256`, keyed with the app's API secret) and
+    names the event and the delivery in headers (`X-Shopify-Topic`, `X-Shopify-Webhook-Id`)."""
+
+    name = "shopify"
+
+    def enabled(self, config: TajoConfig) -> bool:
+        settings = config.connectors.shopify
+        return (
+            settings is not None
+            and settings.enabled
+            and settings.api_secret is not None
+            and bool(settings.api_secret.get_secret_value())
+            and any(mode in PUSHED_MODES for mode in settings.modes.values())
+        )
+
+    def verify(self, config: TajoConfig, headers: Mapping[str, str], body: bytes) -> bool:
+        settings = config.connectors.shopify
+        return settings is not None and shopify_webhooks.verify(settings, headers, body)
+
+    def parse(self, headers: Mapping[str, str], body: bytes) -> Delivery:
+        payload = decode(body)
+        delivery_id = shopify_webhooks.delivery_id(headers)
+        if delivery_id is None:
+            raise MalformedBody(f"the {shopify_webhooks.DELIVERY_HEADER} header is missing")
+        topic = shopify_webhooks.topic_of(headers)
+        if topic is None:
+            raise MalformedBody(f"the {shopify_webhooks.TOPIC_HEADER} header is missing")
+        if not shopify_webhooks.is_synced_topic(topic):
+            # A topic the app is subscribed to for another reason (app/uninstalled...): taken
+            # with nothing to do, since a refusal only makes Shopify retry it for two days.
+            return Delivery(delivery_id, [], payload)
+        try:
+            hints = shopify_webhooks.parse(topic, payload)
+        except shopify_webhooks.MalformedDelivery as exc:
+            raise MalformedBody(str(exc)) from None
+        return Delivery(delivery_id, hints, payload)
+
+    def wanted(self, config: TajoConfig, hint: ObjectRef) -> bool:
+        settings = config.connectors.shopify
+        if settings is None or (self.name, hint.resource) not in SUPPORTED:
+            return False
+        return settings.modes.get(hint.resource) in PUSHED_MODES
+
+    def events(self, config: TajoConfig, delivery: Delivery) -> list[dict[str, Any]]:
+        # The Shopify block has no webhook event rules: its orders and carts already become
+        # Brevo events through their mappings, on the refetch.
+        return []
+
+
+INGRESSES: dict[str, Ingress] = {
+    ingress.name: ingress for ingress in (PipedriveIngress(), ShopifyIngress())
+}

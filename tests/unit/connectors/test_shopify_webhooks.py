@@ -17,10 +17,12 @@ from connectors.shopify.webhooks import (
     MalformedDelivery,
     delivery_id,
     graphql_topic,
+    is_synced_topic,
     list_subscriptions,
     parse,
     register,
     rest_topic,
+    topics_for,
     verify,
 )
 
@@ -167,3 +169,22 @@ def test_register_is_idempotent_and_replaces_xml_or_duplicate_subscriptions() ->
         "CUSTOMERS_UPDATE",
         "ORDERS_CREATE",
     ]
+
+
+def test_the_topics_of_pushed_resources_are_their_creates_changes_and_deletes() -> None:
+    assert topics_for(["customers"]) == ["customers/create", "customers/update", "customers/delete"]
+    assert topics_for(["orders", "carts"]) == [
+        "orders/create",
+        "orders/updated",
+        "checkouts/create",
+        "checkouts/update",
+    ]
+    assert topics_for([]) == []
+
+
+def test_only_topics_of_synced_objects_with_a_known_verb_are_synced_topics() -> None:
+    assert is_synced_topic("customers/update")
+    assert is_synced_topic("ORDERS_PAID")
+    assert is_synced_topic("checkouts/delete")
+    assert not is_synced_topic("app/uninstalled")
+    assert not is_synced_topic("customers/redact")
