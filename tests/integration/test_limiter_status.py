@@ -22,6 +22,8 @@ connectors:
     api_token: "${PIPEDRIVE_API_TOKEN}"
     lists: {all_contacts: 1}
     token_budget: {daily_tokens: 30000}
+    # A window longer than the CLI takes to start, so the token taken is still out when it reads.
+    rate_limit: {requests: 80, per_seconds: 120}
 """
 
 
@@ -32,7 +34,7 @@ def test_status_shows_tokens_left_the_vendor_pause_and_429s_of_the_last_hour(
     config.write_text(CONFIG, encoding="utf-8")
     credential = limits.fingerprint(SecretStr(TOKEN))
     limiter = limiter_for(broker_url)
-    burst, daily = Bucket("burst", 80, 2.0), Bucket("daily", 30000, 86_400.0, fixed=True)
+    burst, daily = Bucket("burst", 80, 120.0), Bucket("daily", 30000, 86_400.0, fixed=True)
     assert limiter.acquire_all("pipedrive", credential, [(burst, 1), (daily, 20)]) == 0
     for _ in range(2):
         limiter.record_throttled("pipedrive", credential, "daily")
