@@ -97,6 +97,8 @@ def demo_config(urls: dict[str, str]) -> str:
                     "lists": {"all_contacts": 70, "newsletter": 71},
                     "field_mapping": SHOPIFY_MAPPING,
                     "schedule": {"incremental": "2m"},
+                    # The sandbox shop finishes an export in well under a second.
+                    "bulk_poll_seconds": 1.0,
                 },
             },
         },

@@ -140,6 +140,7 @@ def test_every_shopify_stream_syncs_by_bulk_backfill_then_incrementally_writes_w
         sync={"persons": False},
         shopify={
             "sync": dict.fromkeys(SHOPIFY_RESOURCES, True),
+            "bulk_poll_seconds": 0.5,
             "field_mapping": {
                 "email": "email",
                 "firstName": "FIRSTNAME",
