@@ -233,7 +233,8 @@ def tokens_from_answer(response: httpx.Response, previous: OAuthTokens) -> OAuth
 
 def refresh_error(response: httpx.Response) -> SyncError | None:
     """A refused refresh: `invalid_grant` and its kin (a revoked grant, a wrong client secret)
-    and any 401 are `AuthError`, which no retry can fix; other statuses map as usual."""
+    and any 401 are `AuthError`, which no retry can fix; other statuses map as usual (429 waits,
+    5xx retries, other 4xx are `VendorValidationError`)."""
     if 200 <= response.status_code < 300:
         return None
     code = _oauth_error_code(response)
@@ -245,7 +246,13 @@ def refresh_error(response: httpx.Response) -> SyncError | None:
             f"HTTP {response.status_code}{said}: Pipedrive refused to refresh the access token; "
             "the app needs to be authorized again",
         )
-    return error_for_status(response, vendor=VENDOR, operation=REFRESH_OPERATION)
+    # Only the OAuth error code is carried: a token endpoint's free text may echo the request.
+    return error_for_status(
+        response,
+        vendor=VENDOR,
+        operation=REFRESH_OPERATION,
+        parse_error=lambda r: (code, code),
+    )
 
 
 def _oauth_error_code(response: httpx.Response) -> str | None:
