@@ -12,9 +12,11 @@ Each record is presented in one documented shape per resource: see `connectors.p
 Persons also get their organization's name (one `GET /api/v2/organizations?ids=...` per 100
 uncached ids per page, kept in a small LRU per client, so a name may be as old as the client).
 
-The token travels in the `x-api-token` header, never as the `api_token` query parameter the docs'
-curl examples use, so it cannot end up in access logs, URLs in errors or httpx's request log.
-The client never retries: Celery owns retries, and deferrals come from the errors it raises.
+An API token travels in the `x-api-token` header, never as the `api_token` query parameter the
+docs' curl examples use, so it cannot end up in access logs, URLs in errors or httpx's request
+log; an OAuth access token travels as `Authorization: Bearer` (see `connectors.pipedrive.oauth`).
+The client never retries (but for the one retry after an OAuth refresh): Celery owns retries,
+and deferrals come from the errors it raises.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from connectors.core.ratelimit import RateLimitSignal, header, parse_int
 from connectors.core.ratelimit import rate_limit_signal as read_rate_limit_headers
 from connectors.core.records import Page, Record
 from connectors.pipedrive import leads
+from connectors.pipedrive.oauth import BearerAuth, TokenStore, shared_token_store
 from connectors.pipedrive.present import (
     PRESENTERS,
     org_id_of,
@@ -189,15 +192,35 @@ class _OrgNameCache:
 
 
 def pipedrive_http(
-    settings: PipedriveSettings, transport: httpx.BaseTransport | None = None
+    settings: PipedriveSettings,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    token_store: TokenStore | None = None,
 ) -> httpx.Client:
-    """The pooled, authenticated HTTP client every Pipedrive caller shares the shape of."""
-    if settings.api_token is None or not settings.api_token.get_secret_value():
-        raise ConfigError("connectors.pipedrive.api_token", "is required to call Pipedrive")
+    """The pooled, authenticated HTTP client every Pipedrive caller shares the shape of.
+
+    With an API token: the `x-api-token` header. With `oauth:`: a bearer token refreshed once on
+    a 401 (see `connectors.pipedrive.oauth`), its tokens in `token_store` (default: the
+    process's shared in-memory store for the grant). Without a `base_url` or `company_domain`,
+    OAuth requests go to the `api_domain` Pipedrive names when it issues the token.
+    """
+    auth: httpx.Auth
+    if settings.oauth is not None:
+        auth = BearerAuth(
+            settings.oauth,
+            token_store or shared_token_store(settings.oauth),
+            follow_api_domain=not (settings.base_url or settings.company_domain),
+        )
+    elif settings.api_token is not None and settings.api_token.get_secret_value():
+        auth = HeaderAuth("x-api-token", settings.api_token)
+    else:
+        raise ConfigError(
+            "connectors.pipedrive.api_token", "is required to call Pipedrive (or an oauth block)"
+        )
     return build_client(
         vendor=VENDOR,
         base_url=settings.effective_base_url,
-        auth=HeaderAuth("x-api-token", settings.api_token),
+        auth=auth,
         timeout_seconds=settings.timeout_seconds,
         headers={"accept": "application/json"},
         transport=transport,
@@ -213,8 +236,9 @@ class PipedriveClient(PooledClient):
         *,
         transport: httpx.BaseTransport | None = None,
         org_cache_size: int = ORG_CACHE_SIZE,
+        token_store: TokenStore | None = None,
     ) -> None:
-        self._http = pipedrive_http(settings, transport)
+        self._http = pipedrive_http(settings, transport, token_store=token_store)
         self._settings = settings
         self._orgs = _OrgNameCache(org_cache_size)
 
@@ -562,7 +586,9 @@ class PipedriveClient(PooledClient):
         """One GET through the process's request gate: announced with its token cost before,
         and its rate-limit signal reported after (a 429 included)."""
         gate = ratelimit.current_gate()
-        token = self._settings.api_token
+        # The account's stable credential, not the access token of the moment: a refresh must
+        # not open a new limiter bucket.
+        token = self._settings.credential
         if gate is not None:
             gate.admit(VENDOR, token, operation, TOKEN_COSTS.get(operation, DEFAULT_TOKEN_COST))
         response = send(self._http, "GET", path, vendor=VENDOR, operation=operation, params=params)

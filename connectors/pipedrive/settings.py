@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from connectors.core.settings import StrictModel
 from connectors.core.webhooks import BasicAuthCredentials, SyncMode
@@ -68,9 +69,44 @@ class PipedriveTokenBudget(StrictModel):
     day_seconds: float = Field(default=86_400.0, gt=0)
 
 
+#: Where Pipedrive's OAuth server refreshes tokens.
+#: https://pipedrive.readme.io/docs/marketplace-oauth-authorization
+PIPEDRIVE_OAUTH_URL = "https://oauth.pipedrive.com/oauth/token"
+
+
+class PipedriveOAuth(StrictModel):
+    """The `oauth:` block: a Marketplace app's credentials and the grant it holds for an account.
+
+    The refresh token comes from the app's one-time authorization-code exchange (done outside
+    Tajo); the access token is optional, as one is fetched with the refresh token when missing.
+    """
+
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    refresh_token: SecretStr
+    access_token: SecretStr | None = None
+    #: Overridable for the sandbox.
+    token_url: str = PIPEDRIVE_OAUTH_URL
+
+    @field_validator("client_secret", "refresh_token")
+    @classmethod
+    def _not_empty(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError("must not be empty")
+        return value
+
+    def fingerprint_material(self) -> SecretStr:
+        """What stands for this grant in limiter keys: a hash of the client id and the
+        configured refresh token, so a refreshed access token keeps the same bucket."""
+        material = f"{self.client_id}\0{self.refresh_token.get_secret_value()}"
+        return SecretStr("oauth:" + hashlib.sha256(material.encode()).hexdigest())
+
+
 class PipedriveSettings(StrictModel):
     enabled: bool = True
+    #: A personal API token, or `oauth:` below; exactly one of them.
     api_token: SecretStr | None = None
+    oauth: PipedriveOAuth | None = None
     company_domain: str | None = None
     #: Always overridable (sandbox, proxies). Default: the company domain's own host.
     base_url: str | None = None
@@ -105,10 +141,23 @@ class PipedriveSettings(StrictModel):
     )
 
     @model_validator(mode="after")
-    def _needs_a_token_when_enabled(self) -> PipedriveSettings:
-        if self.enabled and (self.api_token is None or not self.api_token.get_secret_value()):
-            raise ValueError("api_token is required when the connector is enabled")
+    def _one_credential(self) -> PipedriveSettings:
+        has_token = self.api_token is not None and bool(self.api_token.get_secret_value())
+        if has_token and self.oauth is not None:
+            raise ValueError("api_token and oauth are both set; keep one of them")
+        if self.enabled and not has_token and self.oauth is None:
+            raise ValueError(
+                "api_token (or an oauth block) is required when the connector is enabled"
+            )
         return self
+
+    @property
+    def credential(self) -> SecretStr | None:
+        """What the request gate keys this account by: the API token, or for OAuth a stable
+        stand-in for the grant (never the access token, which changes at every refresh)."""
+        if self.oauth is not None:
+            return self.oauth.fingerprint_material()
+        return self.api_token
 
     @property
     def effective_base_url(self) -> str:

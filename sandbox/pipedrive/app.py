@@ -1,5 +1,5 @@
 """The Pipedrive fake's ASGI app: v2 persons, organizations, deals, activities, stages and
-pipelines; v1 leads and fields; webhooks; `/_sandbox/*`."""
+pipelines; v1 leads and fields; webhooks; the OAuth token endpoint; `/_sandbox/*`."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sandbox.pipedrive.errors import pipedrive_error
 from sandbox.pipedrive.fake import Page, PipedriveFake
 from sandbox.pipedrive.gate import CallContext, Handler, guarded
 from sandbox.pipedrive.malformed import corrupt_some
+from sandbox.pipedrive.oauth_api import oauth_routes
 from sandbox.pipedrive.query import BadQuery, parse_page_request
 from sandbox.pipedrive.webhooks_api import webhook_routes
 
@@ -74,6 +75,7 @@ def create_pipedrive_app(fake: PipedriveFake) -> Starlette:
             *change_routes(fake),
             *_sandbox_routes(fake),
             *webhook_routes(fake),
+            *oauth_routes(fake),
             *crm_routes(fake, corruption_rng),
             api("/api/v2/persons", list_persons),
             api("/api/v2/persons/{id:int}", get_person),

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from sandbox.pipedrive.fields import (
     person_field_definitions,
 )
 from sandbox.pipedrive.keyset import PageRequest, page_ids
+from sandbox.pipedrive.oauth import OAuthServer
 from sandbox.pipedrive.offset import OffsetRequest, offset_page
 from sandbox.pipedrive.people import (
     build_organization,
@@ -100,6 +101,8 @@ class PipedriveFake:
         self.budget = DailyTokenBudget()
         self.arrivals = Arrivals()
         self.log = RequestLog()
+        #: Apps, grants and the access tokens `Authorization: Bearer` may carry.
+        self.oauth = OAuthServer()
 
     def _new_data_set(self, records: int) -> None:
         seed = self.seed
@@ -135,6 +138,7 @@ class PipedriveFake:
             self.budget.configure(None)
             self.arrivals.clear()
             self.log = RequestLog()
+            self.oauth.reset()
 
     def __repr__(self) -> str:
         # Never show the token.
@@ -459,10 +463,21 @@ class PipedriveFake:
     # -- access -------------------------------------------------------------------------------
 
     def accepts(self, token: str | None) -> bool:
-        """Any non-empty token, unless the fake was told which one to insist on."""
+        """Any non-empty API token, unless the fake was told which one to insist on."""
         if not token:
             return False
         return self._token is None or token == self._token
+
+    def account_of(self, request_headers: Mapping[str, str], api_token: str | None) -> str | None:
+        """Who a request is from, as rate limits and budgets count it; None: a 401.
+
+        `Authorization: Bearer` carries an OAuth access token, which must be one the OAuth
+        server issued and that is still live; counted per grant, so a refresh keeps the
+        account's window. Otherwise the API token (`x-api-token`, `?api_token=`)."""
+        authorization = request_headers.get("authorization", "")
+        if authorization.lower().startswith("bearer "):
+            return self.oauth.account_of(authorization[len("bearer ") :].strip())
+        return api_token if self.accepts(api_token) else None
 
     def set_rate_limit(self, burst: int | None) -> None:
         """Requests per 2-second window per token; None switches the limit off."""
@@ -493,4 +508,5 @@ class PipedriveFake:
                 "day_seconds": self.budget.day_seconds,
             },
             "failures": self.failures.active(),
+            "oauth": self.oauth.state(),
         }

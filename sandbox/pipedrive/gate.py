@@ -31,13 +31,11 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def token_of(request: Request) -> str | None:
-    """Pipedrive takes the API token as `x-api-token`, `?api_token=` or an OAuth bearer token."""
+    """The API token: Pipedrive takes it as `x-api-token` or `?api_token=`. (An OAuth access
+    token comes as `Authorization: Bearer`; see `PipedriveFake.account_of`.)"""
     header = request.headers.get("x-api-token")
     if header:
         return header
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("bearer "):
-        return authorization[len("bearer ") :].strip()
     return request.query_params.get("api_token")
 
 
@@ -89,8 +87,8 @@ async def _through_gate(
         failure = None
     if failure is not None and failure.status == 401:
         return pipedrive_error(401)
-    token = token_of(request)
-    if token is None or not fake.accepts(token):
+    token = fake.account_of(request.headers, token_of(request))
+    if token is None:
         return pipedrive_error(401)
     if failure is not None and failure.status == 429:
         return pipedrive_error(429, headers=rate_limit_headers(fake.rate_limit.exhausted(token)))

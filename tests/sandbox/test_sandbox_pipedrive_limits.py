@@ -83,8 +83,10 @@ def test_a_wrong_or_missing_token_is_a_401_when_a_token_is_insisted_on(
         assert response.json()["error"] == "unauthorized access"
         assert response.json()["errorCode"] == 401
     by_query = httpx.get(f"{base}{PERSONS}", params={"api_token": "right-token"})
+    assert by_query.status_code == 200
+    # A bearer token is an OAuth access token, never the API token.
     by_bearer = httpx.get(f"{base}{PERSONS}", headers={"authorization": "Bearer right-token"})
-    assert by_query.status_code == by_bearer.status_code == 200
+    assert by_bearer.status_code == 401
 
 
 def test_the_token_never_appears_in_the_fakes_repr(strict_sandbox: SandboxHandle) -> None:
