@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from connectors.brevo.client import BrevoClient
 from connectors.brevo.settings import BrevoSettings
@@ -19,18 +19,24 @@ from connectors.shopify.settings import ShopifySettings
 Client = TypeVar("Client")
 
 _clients: dict[tuple[int, str, str], object] = {}
-#: The settings fields that hold a credential, one per vendor's naming.
-SECRET_FIELDS = ("api_token", "api_key", "access_token")
 
 
 def _fingerprint(settings: BaseModel) -> str:
     # The key covers the secrets too (hashed, never stored), so a rotated token gets a new client.
-    material = settings.model_dump_json() + "".join(
-        secret.get_secret_value()
-        for secret in (getattr(settings, name, None) for name in SECRET_FIELDS)
-        if secret is not None
-    )
+    material = settings.model_dump_json() + "".join(_secrets(settings))
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _secrets(model: BaseModel) -> list[str]:
+    """Every secret value of the settings, nested blocks (Pipedrive's `oauth:`) included."""
+    found: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name, None)
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            found.extend(_secrets(value))
+    return found
 
 
 def _cached(kind: str, settings: BaseModel, build: Callable[[], Client]) -> Client:

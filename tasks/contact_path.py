@@ -37,7 +37,7 @@ def read_current(
         client = clients.pipedrive(settings)
         record = limits.metered(
             connector,
-            settings.api_token,
+            settings.credential,
             limits.pipedrive_bucket(settings),
             lambda: client.get_person(int(source_id)),
         )

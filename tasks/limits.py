@@ -80,7 +80,7 @@ def source_budget(config: TajoConfig, connector: str) -> tuple[SecretStr | None,
     """The credential and bucket a connector's reads count against, or None when unmetered."""
     if connector == "pipedrive" and config.connectors.pipedrive is not None:
         settings = config.connectors.pipedrive
-        return settings.api_token, pipedrive_bucket(settings)
+        return settings.credential, pipedrive_bucket(settings)
     return None
 
 
