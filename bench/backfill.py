@@ -262,9 +262,10 @@ def run_shopify_pipeline(orders: int, concurrency: int, tmp: Path) -> dict[str, 
         f"dead letters {job.dead_lettered}; Brevo holds {received} orders"
     )
     print(f"  Brevo requests {requests} ({routes})")
-    print("  peak RSS per worker process (MB; the first number is the pid):")
+    print("  peak RSS per worker process (MB; pid, command; the pool's parent is `main`):")
     for label, peak in sorted(rss.peaks.items(), key=lambda kv: -kv[1]):
-        print(f"    {peak:8.1f}  {label}")
+        role = "main" if label.split()[0] == main else "pool"
+        print(f"    {peak:8.1f}  {role}  {label}")
     return {
         "orders": owned,
         "seconds": seconds,

@@ -4,7 +4,7 @@ Celery's own `rate_limit` counts per worker process; vendors count per account. 
 Redis first, keyed by (vendor, credential fingerprint, bucket). The fingerprint is a truncated
 sha256 of the secret (see tasks.limits), so no key ever holds a credential.
 
-Two kinds of bucket:
+Three kinds of bucket:
 - sliding: a log of the grants in the last `window` seconds (a sorted set). Why not GCRA: a GCRA
   (or token bucket) of `limit` per `window` admits `burst + limit` calls in some window of that
   length, so to never exceed the vendor's window it must either run below the rate or give up
