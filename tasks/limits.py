@@ -3,7 +3,8 @@
 Two ways in:
 - `LimiterGate`, the process's request gate (installed with the runtime): clients that announce
   each request (the Pipedrive client) are metered per HTTP request, with the request's token
-  cost taken from the daily budget too, in one atomic step.
+  cost taken from the daily budget too, in one atomic step. Shopify queries take their requested
+  cost and are settled to what Shopify says they really cost once the response is in.
 - `metered` / `observe`, for callers that wrap a whole call themselves (the Brevo tasks).
 
 A wait from the limiter is a deferral (`Deferred`), never an error retry: a wait of up to
@@ -15,6 +16,7 @@ a spent daily budget pauses the whole vendor until the budget resets.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,7 +30,7 @@ from connectors.core.ratelimit import RateLimitSignal
 from connectors.pipedrive.settings import PipedriveSettings
 from tasks import runtime
 from tasks.policy import SHORT_WAIT_SECONDS, Deferred
-from tasks.runtime import Bucket, Charge, Limiter
+from tasks.runtime import Bucket, Charge, Grant, Limiter
 
 Result = TypeVar("Result")
 
@@ -93,11 +95,13 @@ _shopify_shapes: dict[str, tuple[int, float]] = {}
 
 
 def shopify_bucket(credential: str) -> Bucket:
-    """The shop's query-cost bucket as a sliding window: `maximumAvailable` points in the time
-    they take to refill. Never more than the leaky bucket allows over any stretch of time, and
-    the same rate over a long run."""
+    """The shop's query-cost bucket as Shopify runs it: a leaky bucket of `maximumAvailable`
+    points restoring `restoreRate` a second. A sliding window of the same size keeps each
+    query's points for the whole window, so it runs below the restore rate whenever the next
+    query costs more than the oldest one frees (and always, once queries are settled to their
+    actual cost, which is below the requested cost they must find room for)."""
     maximum, restore = _shopify_shapes.get(credential, SHOPIFY_ASSUMED_SHAPE)
-    return Bucket("points", maximum, maximum / restore)
+    return Bucket("points", maximum, maximum / restore, leaky=True)
 
 
 def learn_shopify_shape(credential: str, signal: RateLimitSignal) -> None:
@@ -132,7 +136,13 @@ def _limiter() -> tuple[Limiter, TajoConfig] | None:
 
 
 class LimiterGate:
-    """The request gate backed by the shared Redis limiter (see the module docstring)."""
+    """The request gate backed by the shared Redis limiter (see the module docstring).
+
+    A client calls `admit` then `observe` for each request in the same thread: the grant of the
+    last request admitted is kept per thread, so its response can settle it."""
+
+    def __init__(self) -> None:
+        self._granted = threading.local()
 
     def admit(self, vendor: str, credential: SecretStr | None, operation: str, cost: int) -> None:
         found = _limiter()
@@ -144,9 +154,12 @@ class LimiterGate:
         if not charges:
             return
         slept = 0.0
+        self._granted.last = None
         while True:
-            wait = limiter.acquire_all(vendor, key, charges)
+            grant = limiter.grant_all(vendor, key, charges)
+            wait = grant.wait_seconds
             if wait <= 0:
+                self._granted.last = (vendor, key, charges, grant)
                 return
             if wait > SHORT_WAIT_SECONDS or slept + wait > MAX_SLEEP_PER_REQUEST:
                 raise Deferred(wait, f"{vendor} {operation}: over the rate limit for {wait:.1f}s")
@@ -163,6 +176,9 @@ class LimiterGate:
         key = fingerprint(credential)
         if vendor == "shopify":
             learn_shopify_shape(key, signal)
+            self._settle(limiter, vendor, key, signal)
+            if signal.remaining is not None:
+                limiter.cap_level(vendor, key, shopify_bucket(key), signal.remaining)
         charges = request_charges(config, vendor, 1, key)
         if not charges:
             return
@@ -174,6 +190,17 @@ class LimiterGate:
                 limiter.record_throttled(vendor, key, DAILY)
             return
         _learn(limiter, vendor, key, burst, signal)
+
+    def _settle(self, limiter: Limiter, vendor: str, key: str, signal: RateLimitSignal) -> None:
+        """The last grant of this thread, settled to what the vendor says the request took."""
+        last: tuple[str, str, list[Charge], Grant] | None = getattr(self._granted, "last", None)
+        self._granted.last = None
+        if last is None or signal.spent is None or last[:2] != (vendor, key):
+            return
+        _, _, charges, grant = last
+        for (bucket, cost), ticket in zip(charges, grant.tickets, strict=False):
+            if ticket and signal.spent != cost:
+                limiter.settle(vendor, key, bucket, ticket, min(signal.spent, bucket.limit))
 
 
 def _learn(
@@ -187,7 +214,10 @@ def _learn(
     if signal.throttled:
         limiter.pause(vendor, credential, bucket.name, wait)
         limiter.record_throttled(vendor, credential, bucket.name)
-    elif signal.exhausted and limiter.has_room(vendor, credential, bucket):
+    elif signal.exhausted and not bucket.leaky and limiter.has_room(vendor, credential, bucket):
+        # Not for a leaky bucket: the limiter runs the vendor's own algorithm, so an empty
+        # bucket is already what it holds the next call for, and `wait` (the time to refill
+        # the whole bucket) would idle the shop for up to 20 seconds.
         limiter.pause(vendor, credential, bucket.name, wait)
 
 

@@ -23,16 +23,29 @@ class Bucket:
 
     `fixed` buckets count calendar windows instead (each multiple of `per_seconds` since the
     epoch starts a fresh one): a daily budget that resets at midnight UTC, not 24 h after use.
+    `leaky` buckets hold `limit` units and restore `limit / per_seconds` a second, as Shopify's
+    query-cost bucket does: a full bucket at once, then only what it restores.
     """
 
     name: str
     limit: int
     per_seconds: float
     fixed: bool = False
+    leaky: bool = False
 
 
 #: One request's price: (bucket, units it takes from that bucket).
 Charge = tuple[Bucket, int]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One acquire's answer: `wait_seconds` 0 means every charge was taken. `tickets` (one per
+    charge, when granted) name what each took, for `Limiter.settle`; "" where a bucket cannot
+    be settled (calendar windows)."""
+
+    wait_seconds: float
+    tickets: tuple[str, ...] = ()
 
 
 class Limiter(Protocol):
@@ -44,6 +57,19 @@ class Limiter(Protocol):
 
     def acquire_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> float:
         """Take every charge at once or none: seconds to wait, 0 when granted."""
+        ...
+
+    def grant_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> Grant:
+        """`acquire_all`, saying what each charge took when granted (see `settle`)."""
+        ...
+
+    def settle(self, vendor: str, credential: str, bucket: Bucket, ticket: str, units: int) -> None:
+        """The grant `ticket` of `bucket` really took `units` (a vendor that charges after the
+        fact, as Shopify refunds what a query did not use): the bucket counts that instead."""
+        ...
+
+    def cap_level(self, vendor: str, credential: str, bucket: Bucket, available: float) -> None:
+        """The vendor says `available` units are left in a leaky bucket: never count more."""
         ...
 
     def pause(self, vendor: str, credential: str, bucket: str, seconds: float) -> float:

@@ -4,7 +4,7 @@ Celery's own `rate_limit` counts per worker process; vendors count per account. 
 Redis first, keyed by (vendor, credential fingerprint, bucket). The fingerprint is a truncated
 sha256 of the secret (see tasks.limits), so no key ever holds a credential.
 
-Two kinds of bucket:
+Three kinds of bucket:
 - sliding: a log of the grants in the last `window` seconds (a sorted set). Why not GCRA: a GCRA
   (or token bucket) of `limit` per `window` admits `burst + limit` calls in some window of that
   length, so to never exceed the vendor's window it must either run below the rate or give up
@@ -14,6 +14,14 @@ Two kinds of bucket:
 - fixed: a counter per calendar window (each multiple of `window` since the epoch), for budgets
   that reset at a set time rather than `window` after use: Pipedrive's daily token budget resets
   at midnight UTC. One hash (period, used), however many tokens are spent.
+
+- leaky: Shopify's own algorithm, for vendors that meter a bucket that refills continuously:
+  a level (units available) and when it was last computed, in one hash; a request goes when its
+  cost is available, and the level restores `limit / window` a second up to `limit`. A log of
+  the same shape would lose throughput: it holds each grant for a whole window, so when the
+  next request costs more than the oldest grant frees, the log runs below its limit. And Shopify
+  charges after the fact (a query's actual cost, below the requested cost it reserved), which a
+  grant can be *settled* to once the response says it (`settle`).
 
 One request may take from several buckets at once (a Pipedrive list: one burst slot and 10
 tokens of the day): all are granted together or none is, so a refused budget wastes no slot.
@@ -38,7 +46,7 @@ import redis
 
 from connectors.config import TajoConfig
 from tasks import limits
-from tasks.runtime import Bucket, Charge
+from tasks.runtime import Bucket, Charge, Grant
 
 KEY_PREFIX = "tajo:rl"
 MICROS = 1_000_000
@@ -49,9 +57,10 @@ WINDOW_MARGIN_SECONDS = 0.05
 #: How far back `tajo connectors status` counts refused responses.
 THROTTLED_WINDOW_SECONDS = 3600
 
-#: KEYS: vendor pause, then per bucket: state (log or fixed counter), pause, sequence.
-#: ARGV: dry run (0/1), then per bucket: limit, window (µs), cost, fixed (0/1).
-#: Returns {granted 0/1, wait µs, now µs}. A dry run takes nothing: it says whether it would.
+#: KEYS: vendor pause, then per bucket: state (log, fixed counter or leaky level), pause, sequence.
+#: ARGV: dry run (0/1), then per bucket: limit, window (µs), cost, kind (see KINDS).
+#: Returns {granted 0/1, wait µs, now µs, ticket per bucket when granted ("seq:cost", "" for a
+#: fixed bucket)}. A dry run takes nothing: it says whether it would.
 ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -67,10 +76,10 @@ for i = 1, n do
   local limit = tonumber(ARGV[a + 1])
   local window = tonumber(ARGV[a + 2])
   local cost = tonumber(ARGV[a + 3])
-  local fixed = ARGV[a + 4] == '1'
+  local kind = ARGV[a + 4]
   local paused = tonumber(redis.call('GET', KEYS[k + 2]) or '0')
   if paused - now > wait then wait = paused - now end
-  if fixed then
+  if kind == 'fixed' then
     local period = math.floor(now / window)
     local state = redis.call('HMGET', KEYS[k + 1], 'period', 'used')
     local spent = 0
@@ -79,6 +88,17 @@ for i = 1, n do
     if spent + cost > limit then
       local until_reset = (period + 1) * window - now
       if until_reset > wait then wait = until_reset end
+    end
+  elseif kind == 'leaky' then
+    local state = redis.call('HMGET', KEYS[k + 1], 'level', 'at')
+    local level = limit
+    if state[1] then
+      level = math.min(limit, tonumber(state[1]) + (now - tonumber(state[2])) * limit / window)
+    end
+    used[i] = level
+    if cost > level then
+      local refill = math.ceil((cost - level) * window / limit)
+      if refill > wait then wait = refill end
     end
   else
     redis.call('ZREMRANGEBYSCORE', KEYS[k + 1], '-inf', now - window)
@@ -104,24 +124,82 @@ for i = 1, n do
 end
 if wait > 0 then return {0, wait, now} end
 if dry then return {1, 0, now} end
+local reply = {1, 0, now}
 for i = 1, n do
   local k = 1 + (i - 1) * 3
   local a = 1 + (i - 1) * 4
   local window = tonumber(ARGV[a + 2])
   local cost = tonumber(ARGV[a + 3])
+  local kind = ARGV[a + 4]
   local ttl = math.floor(window / 1000) + 1000
-  if ARGV[a + 4] == '1' then
+  if kind == 'fixed' then
     redis.call('HSET', KEYS[k + 1], 'period', string.format('%.0f', math.floor(now / window)),
       'used', used[i] + cost)
     redis.call('PEXPIRE', KEYS[k + 1], ttl)
+    reply[3 + i] = ''
   else
     local seq = redis.call('INCR', KEYS[k + 3])
-    redis.call('ZADD', KEYS[k + 1], now, seq .. ':' .. cost)
+    if kind == 'leaky' then
+      redis.call('HSET', KEYS[k + 1], 'level', string.format('%.6f', used[i] - cost),
+        'at', string.format('%.0f', now))
+    else
+      redis.call('ZADD', KEYS[k + 1], now, seq .. ':' .. cost)
+    end
     redis.call('PEXPIRE', KEYS[k + 1], ttl)
     redis.call('PEXPIRE', KEYS[k + 3], ttl)
+    reply[3 + i] = seq .. ':' .. cost
   end
 end
-return {1, 0, now}
+return reply
+"""
+
+#: KEYS: log. ARGV: ticket ("seq:cost"), units. The grant's entry keeps its time and counts
+#: `units` instead (none: it is dropped). Returns 1, or 0 when the entry has left the window.
+SETTLE_LOG_LUA = """
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not at then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local units = tonumber(ARGV[2])
+if units > 0 then
+  redis.call('ZADD', KEYS[1], at, string.match(ARGV[1], '^(%d+):') .. ':' .. units)
+end
+return 1
+"""
+
+#: KEYS: leaky level. ARGV: limit, window (µs), units given back (what was charged beyond what
+#: the request took; negative when it took more). Returns 1, or 0 when there is no level.
+SETTLE_LEAKY_LUA = """
+local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+if not state[1] then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local level = math.min(limit, tonumber(state[1]) + (now - tonumber(state[2])) * limit / window)
+level = math.min(limit, level + tonumber(ARGV[3]))
+redis.call('HSET', KEYS[1], 'level', string.format('%.6f', level),
+  'at', string.format('%.0f', now))
+return 1
+"""
+
+#: KEYS: leaky level. ARGV: limit, window (µs), units the vendor says are left. The level comes
+#: down to them, never up. Returns 1 when it came down.
+CAP_LEAKY_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local reported = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+local level = limit
+if state[1] then
+  level = math.min(limit, tonumber(state[1]) + (now - tonumber(state[2])) * limit / window)
+end
+if reported >= level then return 0 end
+redis.call('HSET', KEYS[1], 'level', string.format('%.6f', reported),
+  'at', string.format('%.0f', now))
+redis.call('PEXPIRE', KEYS[1], math.floor(window / 1000) + 1000)
+return 1
 """
 
 #: KEYS: pause. ARGV: seconds (µs). A shorter pause never cuts a longer one. Returns the until (µs).
@@ -159,6 +237,8 @@ class Decision:
 
     wait_seconds: float
     at: float
+    #: one per charge when granted: what `settle` names the grant by ("" for a fixed bucket)
+    tickets: tuple[str, ...] = ()
 
     @property
     def granted(self) -> bool:
@@ -194,6 +274,16 @@ def fixed_key(vendor: str, credential: str, bucket: str) -> str:
     return f"{_tag(vendor, credential)}:{bucket}:fixed"
 
 
+def leaky_key(vendor: str, credential: str, bucket: str) -> str:
+    """The (level, at) hash of a leaky bucket."""
+    return f"{_tag(vendor, credential)}:{bucket}:leaky"
+
+
+def kind(bucket: Bucket) -> str:
+    """How the scripts count a bucket: `fixed`, `leaky` or `sliding`."""
+    return "fixed" if bucket.fixed else "leaky" if bucket.leaky else "sliding"
+
+
 def vendor_pause_key(vendor: str, credential: str) -> str:
     return f"{_tag(vendor, credential)}:pause"
 
@@ -209,10 +299,18 @@ def window_micros(bucket: Bucket) -> int:
     return int((bucket.per_seconds + margin) * MICROS)
 
 
+def state_key(vendor: str, credential: str, bucket: Bucket) -> str:
+    """The key that holds what a bucket has used: its log, fixed counter or leaky level."""
+    if bucket.fixed:
+        return fixed_key(vendor, credential, bucket.name)
+    if bucket.leaky:
+        return leaky_key(vendor, credential, bucket.name)
+    return bucket_keys(vendor, credential, bucket.name)[0]
+
+
 def _bucket_script_keys(vendor: str, credential: str, bucket: Bucket) -> list[str]:
-    log, pause, seq = bucket_keys(vendor, credential, bucket.name)
-    state = fixed_key(vendor, credential, bucket.name) if bucket.fixed else log
-    return [state, pause, seq]
+    _, pause, seq = bucket_keys(vendor, credential, bucket.name)
+    return [state_key(vendor, credential, bucket), pause, seq]
 
 
 class RedisLimiter:
@@ -224,6 +322,9 @@ class RedisLimiter:
         self._acquire = client.register_script(ACQUIRE_LUA)
         self._pause = client.register_script(PAUSE_LUA)
         self._throttled = client.register_script(THROTTLED_LUA)
+        self._settle_log = client.register_script(SETTLE_LOG_LUA)
+        self._settle_leaky = client.register_script(SETTLE_LEAKY_LUA)
+        self._cap_leaky = client.register_script(CAP_LEAKY_LUA)
 
     def decide_all(
         self, vendor: str, credential: str, charges: Sequence[Charge], *, dry_run: bool = False
@@ -231,17 +332,18 @@ class RedisLimiter:
         """Take every charge now, or none and say how long until all would fit (and any pause
         of the bucket or the vendor has ended)."""
         keys = [vendor_pause_key(vendor, credential)]
-        args: list[int] = [1 if dry_run else 0]
+        args: list[int | str] = [1 if dry_run else 0]
         for bucket, cost in charges:
             if not 1 <= cost <= bucket.limit:
                 raise ValueError(
                     f"cost must be between 1 and the {bucket.name} bucket's limit ({bucket.limit})"
                 )
             keys += _bucket_script_keys(vendor, credential, bucket)
-            args += [bucket.limit, window_micros(bucket), cost, int(bucket.fixed)]
+            args += [bucket.limit, window_micros(bucket), cost, kind(bucket)]
         reply: Any = self._acquire(keys=keys, args=args)
-        granted, wait, now = (int(v) for v in reply)
-        return Decision(0.0 if granted else max(wait, 1) / MICROS, now / MICROS)
+        granted, wait, now = (int(v) for v in reply[:3])
+        tickets = tuple(v.decode() if isinstance(v, bytes) else str(v) for v in reply[3:])
+        return Decision(0.0 if granted else max(wait, 1) / MICROS, now / MICROS, tickets)
 
     def decide(self, vendor: str, credential: str, bucket: Bucket, cost: int = 1) -> Decision:
         """Take `cost` units from the bucket now, or say how long until they would fit."""
@@ -253,6 +355,35 @@ class RedisLimiter:
 
     def acquire_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> float:
         return self.decide_all(vendor, credential, charges).wait_seconds
+
+    def grant_all(self, vendor: str, credential: str, charges: Sequence[Charge]) -> Grant:
+        decision = self.decide_all(vendor, credential, charges)
+        return Grant(decision.wait_seconds, decision.tickets)
+
+    def settle(self, vendor: str, credential: str, bucket: Bucket, ticket: str, units: int) -> None:
+        """Count `units` for the grant `ticket` instead of what it was charged: a log keeps the
+        grant's time with the new units; a leaky bucket gets the difference back (or gives
+        more, when the request took more). A ticket that has left the window changes nothing."""
+        seq, _, charged = ticket.partition(":")
+        if not seq.isdigit() or not charged.isdigit() or bucket.fixed:
+            raise ValueError(f"{ticket!r} is not a ticket of the {bucket.name} bucket")
+        key = state_key(vendor, credential, bucket)
+        if bucket.leaky:
+            refund = int(charged) - max(0, units)
+            self._settle_leaky(keys=[key], args=[bucket.limit, window_micros(bucket), refund])
+        else:
+            self._settle_log(keys=[key], args=[ticket, max(0, units)])
+
+    def cap_level(self, vendor: str, credential: str, bucket: Bucket, available: float) -> None:
+        """The vendor says `available` units are left in a leaky bucket: a level above that
+        comes down to it, never up (grants in flight are in our level, not yet in the vendor's
+        figure). Our level is a prediction from the grants it made; the vendor's is the truth,
+        and it keeps the two together whatever drifts them apart: a request that reached the
+        vendor later than its grant (a full bucket restores nothing meanwhile), a lost state."""
+        if not bucket.leaky:
+            raise ValueError(f"the {bucket.name} bucket has no level to cap")
+        key = leaky_key(vendor, credential, bucket.name)
+        self._cap_leaky(keys=[key], args=[bucket.limit, window_micros(bucket), max(0.0, available)])
 
     def has_room(self, vendor: str, credential: str, bucket: Bucket) -> bool:
         return self.decide_all(vendor, credential, [(bucket, 1)], dry_run=True).wait_seconds <= 0
@@ -304,6 +435,16 @@ class RedisLimiter:
             period, used_raw = found
             current = period is not None and int(period) == now // window
             used = int(used_raw) if current and used_raw is not None else 0
+        elif bucket.leaky:
+            level: Any = self._client.hmget(
+                leaky_key(vendor, credential, bucket.name), ["level", "at"]
+            )
+            level_raw, at_raw = level
+            left = float(bucket.limit)
+            if level_raw is not None and at_raw is not None:
+                restored = (now - int(at_raw)) * bucket.limit / window
+                left = min(left, float(level_raw) + restored)
+            used = bucket.limit - int(left)
         else:
             log_key, _, _ = bucket_keys(vendor, credential, bucket.name)
             members: list[bytes] = self._client.zrangebyscore(  # type: ignore[assignment]

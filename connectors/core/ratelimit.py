@@ -42,6 +42,9 @@ class RateLimitSignal:
     budget_reset_seconds: float | None = None
     #: for a leaky bucket (Shopify's query cost): what refills per second, as the vendor said
     restore_rate: float | None = None
+    #: what the request really took, for a vendor that charges after the fact: Shopify reserves
+    #: a query's requested cost, then keeps only its actual cost (0 for a throttled query)
+    spent: int | None = None
 
     @property
     def exhausted(self) -> bool:

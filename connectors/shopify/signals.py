@@ -74,14 +74,18 @@ def is_throttled(body: Any) -> bool:
 
 
 def graphql_signal(body: Any) -> RateLimitSignal:
-    """A GraphQL response as a signal: points as the limit and what is left; when throttled,
-    `retry_after` is the time until the refused query's cost has refilled."""
+    """A GraphQL response as a signal: points as the limit and what is left, and the points
+    the query really took; when throttled, `retry_after` is the time until the refused query's
+    cost has refilled."""
     cost = query_cost(body)
     throttled = is_throttled(body)
     refill = cost.seconds_until(cost.maximum) if cost.maximum is not None else None
     wait = cost.seconds_until(cost.requested or 0.0) if throttled else None
     if throttled and wait is None:
         wait = 1.0  # throttled with no cost block: the restore rate is at least 50 points/s
+    # A query takes its requested cost up front and gets back what it did not use; a throttled
+    # one takes nothing. https://shopify.dev/docs/api/usage/limits#cost-calculation
+    spent = 0 if throttled else None if cost.actual is None else math.ceil(cost.actual)
     return RateLimitSignal(
         limit=None if cost.maximum is None else int(cost.maximum),
         remaining=None if cost.available is None else int(cost.available),
@@ -89,6 +93,7 @@ def graphql_signal(body: Any) -> RateLimitSignal:
         retry_after=wait,
         throttled=throttled,
         restore_rate=cost.restore_rate,
+        spent=spent,
     )
 
 

@@ -46,6 +46,16 @@ def test_a_throttled_shopify_query_in_a_200_body_waits_for_its_cost_to_refill() 
     assert signal.wait_seconds() == pytest.approx(2.0)
 
 
+def test_a_shopify_answer_says_the_points_its_query_really_took() -> None:
+    body = _shopify_body(900, 98, throttled=False)
+    body["extensions"]["cost"]["actualQueryCost"] = 84  # type: ignore[index]
+    assert shopify.graphql_signal(body).spent == 84
+
+
+def test_a_throttled_shopify_query_took_no_points() -> None:
+    assert shopify.graphql_signal(_shopify_body(20, 120, throttled=True)).spent == 0
+
+
 def test_a_throttled_shopify_body_without_a_cost_block_still_waits() -> None:
     body = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]}
     signal = shopify.graphql_signal(body)
